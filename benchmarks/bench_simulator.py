@@ -1,0 +1,194 @@
+"""Benchmark of ``qnative.simulator`` on the reference workload (not a test).
+
+Reference workload: 8 qubits, angle embedding, depth-2 RY+RZ ansatz with a CNOT chain
+(32 parameters), a batch of 10 samples broadcast through one QNode call, 50 gradient steps
+with PennyLane's ``spsa_grad``. Reports, in one run:
+
+1. wall time of the 50 steps on ``qnative.simulator``, ``default.qubit`` and ``lightning.qubit``;
+2. per-circuit overhead of our batching + caching layer (time in ``execute`` outside the
+   backend, divided by the circuits executed);
+3. cache lookup time with 10,000 entries, and key computation time;
+4. peak memory of a 10,000-entry cache (tracemalloc).
+
+Usage: ``python benchmarks/bench_simulator.py [--steps 50] [--repeats 3]``
+"""
+
+from __future__ import annotations
+
+import argparse
+import platform
+import time
+import tracemalloc
+
+import numpy as np
+import pennylane as qp
+from pennylane import numpy as pnp
+
+from pennylane_qnative import QuantumCircuitCache
+
+N_QUBITS, DEPTH, BATCH = 8, 2, 10
+
+
+def ansatz(weights, x):
+    qp.AngleEmbedding(x, wires=range(N_QUBITS))
+    for layer in weights:
+        for wire in range(N_QUBITS):
+            qp.RY(layer[wire, 0], wire)
+            qp.RZ(layer[wire, 1], wire)
+        for wire in range(N_QUBITS - 1):
+            qp.CNOT([wire, wire + 1])
+
+
+def make_loss(dev):
+    @qp.qnode(dev, diff_method="spsa", gradient_kwargs={"sampler_rng": 1234})
+    def model(weights, x):
+        ansatz(weights, x)
+        return qp.expval(qp.Z(0))
+
+    def loss(weights, x, y):
+        return pnp.mean((model(weights, x) - y) ** 2)
+
+    return loss
+
+
+def data(seed=0):
+    rng = np.random.default_rng(seed)
+    x = pnp.array(rng.uniform(0, np.pi, (BATCH, N_QUBITS)), requires_grad=False)
+    y = pnp.array(rng.choice([-1.0, 1.0], BATCH), requires_grad=False)
+    w0 = rng.uniform(0, 2 * np.pi, (DEPTH, N_QUBITS, 2))
+    return x, y, w0
+
+
+def train(dev, steps):
+    x, y, w0 = data()
+    loss = make_loss(dev)
+    grad = qp.grad(loss, argnums=0)
+    weights = pnp.array(w0, requires_grad=True)
+    start = time.perf_counter()
+    for _ in range(steps):
+        weights = weights - 0.05 * grad(weights, x, y)
+    return time.perf_counter() - start, float(loss(weights, x, y))
+
+
+def bench_training(steps, repeats):
+    devices = {
+        "qnative.simulator": lambda: qp.device("qnative.simulator", wires=N_QUBITS, seed=1),
+        "default.qubit": lambda: qp.device("default.qubit", wires=N_QUBITS, seed=1),
+        "lightning.qubit": lambda: qp.device("lightning.qubit", wires=N_QUBITS, seed=1),
+    }
+    for make in devices.values():  # warm-up: imports and first-call compilation
+        train(make(), 2)
+    rows = {}
+    for name, make in devices.items():
+        times, final = [], None
+        for _ in range(repeats):
+            seconds, final = train(make(), steps)
+            times.append(seconds)
+        rows[name] = (min(times), final)
+    base = rows["qnative.simulator"][0]
+    print(f"\n1. {steps} SPSA gradient steps, reference workload (best of {repeats})")
+    print(f"   {'device':20s} {'seconds':>8s} {'ms/step':>8s} {'vs qnative':>10s} {'loss':>8s}")
+    for name, (seconds, final) in rows.items():
+        print(
+            f"   {name:20s} {seconds:8.3f} {seconds / steps * 1e3:8.2f} "
+            f"{seconds / base:9.2f}x {final:8.4f}"
+        )
+
+
+def reference_tapes(n, seed=0):
+    """n distinct, un-broadcast reference circuits (one structure)."""
+    rng = np.random.default_rng(seed)
+    tapes = []
+    for _ in range(n):
+        w = rng.uniform(0, 2 * np.pi, (DEPTH, N_QUBITS, 2))
+        x = rng.uniform(0, np.pi, N_QUBITS)
+        ops = qp.tape.make_qscript(ansatz)(w, x).operations
+        tapes.append(qp.tape.QuantumScript(ops, [qp.expval(qp.Z(0))]))
+    program = qp.device("qnative.simulator", wires=N_QUBITS).preprocess_transforms()
+    return list(program(tapes)[0])
+
+
+def layer_overhead(dev, tapes):
+    """Seconds per circuit spent in dev.execute outside the backend's execute."""
+    backend_time = 0.0
+    inner = dev._backend.execute
+
+    def timed(circuits, config=None):
+        nonlocal backend_time
+        start = time.perf_counter()
+        try:
+            return inner(circuits, config)
+        finally:
+            backend_time += time.perf_counter() - start
+
+    dev._backend.execute = timed
+    start = time.perf_counter()
+    dev.execute(tapes)
+    total = time.perf_counter() - start
+    return (total - backend_time) / len(tapes), total / len(tapes)
+
+
+def bench_overhead():
+    print("\n2. Per-circuit overhead of batching + caching (outside the backend)")
+    tapes = reference_tapes(1000)
+    cases = {
+        "1,000 distinct circuits, cold cache (key+merge+split+store)": dict(),
+        "same 1,000 circuits, warm cache (key+lookup)": None,
+        "1,000 distinct circuits, cache off (fingerprint+merge+split)": dict(cache=False),
+    }
+    dev = qp.device("qnative.simulator", wires=N_QUBITS)
+    for label, options in cases.items():
+        if options is not None:
+            dev = qp.device("qnative.simulator", wires=N_QUBITS, **options)
+        overhead, total = layer_overhead(dev, tapes)
+        print(f"   {label:64s} {overhead * 1e6:7.1f} us/circuit (total {total * 1e6:7.1f})")
+    direct = qp.device("default.qubit", wires=N_QUBITS)
+    start = time.perf_counter()
+    direct.execute(tapes)
+    per = (time.perf_counter() - start) / len(tapes)
+    label = "for scale: default.qubit executing them one by one"
+    print(f"   {label:64s} {per * 1e6:7.1f} us/circuit")
+
+
+def bench_cache(n=10_000):
+    print(f"\n3./4. QuantumCircuitCache with {n:,} entries (expval results)")
+    tapes = reference_tapes(n, seed=1)
+    cache = QuantumCircuitCache(max_entries=n)
+    start = time.perf_counter()
+    keys = [cache.key(t) for t in tapes]
+    key_us = (time.perf_counter() - start) / n * 1e6
+    tracemalloc.start()
+    for key in keys:
+        cache.put(key, np.float64(0.5))
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    order = np.random.default_rng(2).permutation(n)
+    start = time.perf_counter()
+    for i in order:
+        cache.get(keys[i])
+    lookup_us = (time.perf_counter() - start) / n * 1e6
+    print(f"   lookup (get, hit)           {lookup_us:7.2f} us   (target <= 10 us)")
+    print(f"   key of a 63-gate circuit    {key_us:7.2f} us   (sha256 of the exact serialisation)")
+    print(f"   peak memory while filling   {peak / 2**20:7.2f} MiB (target <= 30 MB)")
+    probs = QuantumCircuitCache(max_entries=n)
+    tracemalloc.start()
+    for key in keys:
+        probs.put(key, np.full(2**N_QUBITS, 1 / 2**N_QUBITS))
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    print(f"   same with 8-qubit probs     {peak / 2**20:7.2f} MiB ({n:,} x 256 float64 results)")
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--steps", type=int, default=50)
+    parser.add_argument("--repeats", type=int, default=3)
+    args = parser.parse_args()
+    print(f"pennylane {qp.__version__}, numpy {np.__version__}, python {platform.python_version()}")
+    bench_training(args.steps, args.repeats)
+    bench_overhead()
+    bench_cache()
+
+
+if __name__ == "__main__":
+    main()

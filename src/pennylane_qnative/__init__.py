@@ -1,0 +1,50 @@
+"""pennylane-qnative: train variational circuits on IonQ hardware and simulators for less.
+
+The package root imports nothing heavy: public names are resolved lazily on first use, so
+``pennylane_qnative.ionq`` (the wire layer) stays importable without PennyLane.
+
+**Example**
+
+>>> import pennylane as qp
+>>> import pennylane_qnative as qnative
+>>> dev = qp.device("qnative.simulator", wires=2)
+>>> isinstance(dev.cache, qnative.QuantumCircuitCache)
+True
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+from typing import TYPE_CHECKING, Any
+
+from pennylane_qnative.exceptions import QnativeError
+
+__version__ = "0.1.0.dev0"
+
+logging.getLogger(__name__).addHandler(logging.NullHandler())
+
+# public name -> module that defines it
+_LAZY: dict[str, str] = {
+    "QuantumCircuitCache": "pennylane_qnative.execution.cache",
+    "SimulatorDevice": "pennylane_qnative.devices.simulator",
+}
+
+if TYPE_CHECKING:
+    from pennylane_qnative.devices.simulator import SimulatorDevice as SimulatorDevice
+    from pennylane_qnative.execution.cache import QuantumCircuitCache as QuantumCircuitCache
+
+__all__ = ["QnativeError", "__version__", *_LAZY]
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'pennylane_qnative' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)

@@ -1,0 +1,1 @@
+"""Thin PennyLane devices (new ``qp.devices.Device`` API) over :mod:`~.execution`."""

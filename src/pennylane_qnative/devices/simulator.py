@@ -1,0 +1,381 @@
+"""``qnative.simulator``: PennyLane's simulators with batching and an exact result cache.
+
+The device wraps a PennyLane simulator (``default.qubit`` by default, ``lightning.qubit`` or
+``lightning.gpu``) and adds, within every ``execute`` call:
+
+1. **caching**: each circuit is looked up in a :class:`~.QuantumCircuitCache` under an exact
+   key (see :mod:`pennylane_qnative.execution.cache`); analytic duplicates inside the batch
+   run once;
+2. **batching**: circuits that share a structure and differ only in parameters are merged into
+   one broadcast circuit when the backend broadcasts natively (``default.qubit``), or spread
+   over ``max_workers`` backend instances on threads otherwise;
+3. **tracking**: ``qp.Tracker`` gets PennyLane's simulator keys plus ``cache_hits``,
+   ``cache_misses``, ``merged_circuits`` (circuits folded into broadcasts) and
+   ``backend_executions`` (circuits the backend actually ran).
+
+Differentiation is the backend's: ``backprop`` (default.qubit, with autograd, JAX or torch),
+``adjoint``, and every PennyLane gradient transform. Circuits carrying framework tensors
+(backprop) bypass the cache and the merge and go straight to the backend.
+
+**Example**
+
+>>> import pennylane as qp
+>>> from pennylane import numpy as pnp
+>>> dev = qp.device("qnative.simulator", wires=2, seed=7)
+>>> @qp.qnode(dev, diff_method="parameter-shift")
+... def circuit(x):
+...     qp.RX(x[0], 0)
+...     qp.RY(x[1], 1)
+...     qp.CNOT([0, 1])
+...     return qp.expval(qp.Z(0) @ qp.Z(1))
+>>> x = pnp.array([0.4, 0.3], requires_grad=True)
+>>> with qp.Tracker(dev) as tracker:
+...     grad = qp.grad(circuit)(x)
+>>> tracker.totals["merged_circuits"]  # the 4 shifted circuits ran as one broadcast
+4
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from enum import StrEnum
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pennylane as qp
+from pennylane.devices import Device, ExecutionConfig
+from pennylane.devices.modifiers import simulator_tracking, single_tape_support
+from pennylane.devices.preprocess import decompose
+from pennylane.exceptions import DeviceError
+from pennylane.tape import QuantumScript, QuantumScriptBatch
+from pennylane.typing import Result, ResultBatch
+
+from pennylane_qnative.devices.errors import DeviceConfigurationError
+from pennylane_qnative.execution.batching import (
+    group_by_structure,
+    merge_broadcast,
+    mergeable,
+    split_broadcast,
+)
+from pennylane_qnative.execution.cache import QuantumCircuitCache, copy_result, fingerprint
+
+__all__ = ["Backend", "SimulatorDevice"]
+
+logger = logging.getLogger(__name__)
+_MISSING = object()
+
+
+class Backend(StrEnum):
+    """The PennyLane simulators ``qnative.simulator`` can wrap."""
+
+    DEFAULT_QUBIT = "default.qubit"
+    LIGHTNING_QUBIT = "lightning.qubit"
+    LIGHTNING_GPU = "lightning.gpu"
+
+
+_BROADCASTING_BACKENDS = frozenset({Backend.DEFAULT_QUBIT})
+_INSTALL_HINTS = {
+    Backend.LIGHTNING_GPU: "pip install pennylane-lightning-gpu (needs an NVIDIA GPU and CUDA 12)",
+    Backend.LIGHTNING_QUBIT: "pip install pennylane-lightning",
+}
+
+
+@dataclass(slots=True)
+class _Unit:
+    """One backend circuit standing for one or more input circuits."""
+
+    tape: QuantumScript
+    indices: list[int]
+    merged: bool = False
+
+
+def _parse_backend(backend: str) -> Backend:
+    try:
+        return Backend(backend)
+    except ValueError:
+        allowed = ", ".join(repr(b.value) for b in Backend)
+        raise DeviceConfigurationError(
+            f"backend must be one of {allowed}, got {backend!r}."
+        ) from None
+
+
+def _make_backend(backend: Backend, wires: Any, seed: Any) -> Device:
+    try:
+        return qp.device(backend.value, wires=wires, seed=seed)
+    except (DeviceError, ImportError) as error:
+        raise DeviceConfigurationError(
+            f"backend {backend.value!r} is not available here ({error}). "
+            f"Install it with: {_INSTALL_HINTS.get(backend, 'pip install pennylane')}, "
+            "or choose backend='default.qubit'."
+        ) from error
+
+
+def _make_cache(cache: bool | QuantumCircuitCache | None, **options: Any) -> Any:
+    if isinstance(cache, QuantumCircuitCache):
+        return cache
+    if cache is True:
+        return QuantumCircuitCache(**options)
+    if cache is False or cache is None:
+        return None
+    raise DeviceConfigurationError(
+        f"cache must be True, False or a QuantumCircuitCache, got {cache!r}."
+    )
+
+
+@simulator_tracking
+@single_tape_support
+class SimulatorDevice(Device):
+    """Local simulator with exact result caching and broadcast batching.
+
+    Args:
+        wires (int | Iterable | None): number of wires or their labels
+        shots (int | Sequence | None): deprecated in PennyLane 0.45; use ``qp.set_shots``
+        backend (str): ``"default.qubit"`` (backprop with autograd/JAX/torch, broadcasting),
+            ``"lightning.qubit"`` (adjoint, fast C++ kernels) or ``"lightning.gpu"``
+        seed (int | None): seed for reproducible sampling; ``None`` draws fresh entropy
+        max_workers (int | None): run circuits that cannot be merged on this many backend
+            instances in threads; ``None`` runs them in the calling thread
+        batch (bool): merge circuits that share a structure into broadcasts
+        cache (bool | QuantumCircuitCache): ``True`` for a private cache, ``False`` for none,
+            or a cache to share between devices
+        cache_size (int): most results kept by a private cache
+        cache_bytes (int): most bytes kept by a private cache
+        cache_ttl (float | None): seconds a cached result stays valid
+        cache_finite_shots (str): ``"skip"`` (default) or ``"reuse"``, see
+            :class:`~.QuantumCircuitCache`
+
+    Raises:
+        DeviceConfigurationError: for an unknown or unavailable backend or a bad option
+    """
+
+    name = "qnative.simulator"
+    config_filepath = Path(__file__).with_name("simulator.toml")
+
+    def __init__(
+        self,
+        wires: Any = None,
+        shots: Any = None,
+        *,
+        backend: str = Backend.DEFAULT_QUBIT,
+        seed: int | None = None,
+        max_workers: int | None = None,
+        batch: bool = True,
+        cache: bool | QuantumCircuitCache = True,
+        cache_size: int = 10_000,
+        cache_bytes: int = 64 * 2**20,
+        cache_ttl: float | None = None,
+        cache_finite_shots: str = "skip",
+    ) -> None:
+        super().__init__(wires=wires, shots=shots)
+        if max_workers is not None and (not isinstance(max_workers, int) or max_workers < 1):
+            raise DeviceConfigurationError(
+                f"max_workers must be a positive integer or None, got {max_workers!r}."
+            )
+        self.backend = _parse_backend(backend)
+        self.seed = seed
+        self.max_workers = max_workers
+        self.batch = bool(batch)
+        self.cache = _make_cache(
+            cache,
+            max_entries=cache_size,
+            max_bytes=cache_bytes,
+            ttl=cache_ttl,
+            finite_shots=cache_finite_shots,
+        )
+        seeds = np.random.SeedSequence(seed).spawn(1 + (max_workers or 0))
+        self._backend = _make_backend(self.backend, self.wires, _int_seed(seeds[0]))
+        self._workers = tuple(
+            _make_backend(self.backend, self.wires, _int_seed(s)) for s in seeds[1:]
+        )
+        self._context = f"{self.name}|{self.backend.value}".encode()
+
+    def __repr__(self) -> str:
+        wires = f"wires={len(self.wires)}, " if self.wires else ""
+        return f"<{self.name} device ({wires}backend={self.backend.value!r}) at {hex(id(self))}>"
+
+    # --- configuration -------------------------------------------------------------------
+
+    def _stop_decomposing(self, op: qp.operation.Operator) -> bool:
+        if isinstance(op, qp.ops.MidMeasure | qp.ops.Conditional):
+            return True
+        return self.capabilities.supports_operation(op) or not op.has_decomposition
+
+    def preprocess_transforms(
+        self, execution_config: ExecutionConfig | None = None
+    ) -> qp.CompilePipeline:
+        """Decompose to the gate set of ``simulator.toml``, then the backend's own pipeline."""
+        config = execution_config or ExecutionConfig()
+        program = qp.CompilePipeline()
+        program.add_transform(decompose, stopping_condition=self._stop_decomposing, name=self.name)
+        return program + self._backend.preprocess_transforms(config)
+
+    def setup_execution_config(
+        self, config: ExecutionConfig | None = None, circuit: QuantumScript | None = None
+    ) -> ExecutionConfig:
+        """The backend's configuration (gradient method, interface, device options)."""
+        config = config or ExecutionConfig()
+        if config.gradient_method == "device":
+            raise DeviceConfigurationError(
+                "diff_method='device' is not available on qnative.simulator yet. Use "
+                "'backprop', 'adjoint', 'parameter-shift', 'finite-diff' or 'spsa'."
+            )
+        return self._backend.setup_execution_config(config, circuit)
+
+    def supports_derivatives(
+        self, execution_config: ExecutionConfig | None = None, circuit: QuantumScript | None = None
+    ) -> bool:
+        if execution_config is not None and execution_config.gradient_method == "device":
+            return False
+        return self._backend.supports_derivatives(execution_config, circuit)
+
+    def supports_jvp(self, execution_config=None, circuit=None) -> bool:
+        return self._backend.supports_jvp(execution_config, circuit)
+
+    def supports_vjp(self, execution_config=None, circuit=None) -> bool:
+        return self._backend.supports_vjp(execution_config, circuit)
+
+    # --- execution -----------------------------------------------------------------------
+
+    def execute(
+        self, circuits: QuantumScriptBatch, execution_config: ExecutionConfig | None = None
+    ) -> ResultBatch:
+        config = execution_config or ExecutionConfig()
+        results: list[Any] = [_MISSING] * len(circuits)
+        use_fp = self.cache is not None or self.batch
+        fps = [fingerprint(c) for c in circuits] if use_fp else [None] * len(circuits)
+        keys = [self._key(fp) for fp in fps]
+        hits = self._lookup(keys, results)
+        units = self._plan(circuits, fps, results)
+        raw = self._run([u.tape for u in units], config)
+        for unit, res in zip(units, raw, strict=True):
+            parts = split_broadcast(res, len(unit.indices)) if unit.merged else [res]
+            for i, part in zip(unit.indices, parts, strict=True):
+                results[i] = part
+                if self.cache is not None and keys[i] is not None:
+                    self.cache.put(keys[i], part)
+        self._fill_duplicates(fps, results)
+        if self.tracker.active:
+            self.tracker.update(
+                cache_hits=hits,
+                cache_misses=sum(k is not None for k in keys) - hits,
+                merged_circuits=sum(len(u.indices) for u in units if u.merged),
+                backend_executions=len(units),
+            )
+        return tuple(results)
+
+    def _key(self, fp: Any) -> str | None:
+        return None if self.cache is None else self.cache.key_for(fp, self._context)
+
+    def _lookup(self, keys: list[str | None], results: list[Any]) -> int:
+        hits = 0
+        if self.cache is None:
+            return hits
+        for i, key in enumerate(keys):
+            value = self.cache.get(key, _MISSING)
+            if value is not _MISSING:
+                results[i] = value
+                hits += 1
+        return hits
+
+    def _plan(self, circuits: QuantumScriptBatch, fps: list, results: list) -> list[_Unit]:
+        """Backend circuits for the results still missing: unique, merged where possible."""
+        seen: set[tuple[tuple, bytes]] = set()
+        todo: list[int] = []
+        for i, fp in enumerate(fps):
+            if results[i] is not _MISSING:
+                continue
+            if fp is not None and fp.analytic:
+                if (fp.structure, fp.parameters) in seen:
+                    continue  # an analytic duplicate: filled from its twin afterwards
+                seen.add((fp.structure, fp.parameters))
+            todo.append(i)
+        merge = self.batch and self.backend in _BROADCASTING_BACKENDS
+        structures = [
+            fps[i].structure
+            if merge
+            and fps[i] is not None
+            and mergeable(circuits[i], scalar_parameters=fps[i].scalar)
+            else None
+            for i in todo
+        ]
+        units = []
+        for group in group_by_structure(structures):
+            indices = [todo[g] for g in group]
+            units.extend(self._merge(circuits, indices))
+        return units
+
+    @staticmethod
+    def _merge(circuits: QuantumScriptBatch, indices: list[int]) -> list[_Unit]:
+        if len(indices) > 1:
+            try:
+                merged = merge_broadcast([circuits[i] for i in indices])
+                return [_Unit(merged, indices, merged=True)]
+            except ValueError as error:  # an operation that refuses broadcasting
+                logger.debug("not merging %d circuits: %s", len(indices), error)
+        return [_Unit(circuits[i], [i]) for i in indices]
+
+    def _fill_duplicates(self, fps: list, results: list) -> None:
+        first: dict[tuple[tuple, bytes], Any] = {}
+        for i, fp in enumerate(fps):
+            if fp is None or not fp.analytic:
+                continue
+            twin = (fp.structure, fp.parameters)
+            if results[i] is _MISSING:
+                results[i] = copy_result(first[twin])
+            else:
+                first.setdefault(twin, results[i])
+
+    def _run(self, tapes: list[QuantumScript], config: ExecutionConfig) -> Sequence[Result]:
+        if not tapes:
+            return ()
+        if not self._workers or len(tapes) == 1:
+            return self._backend.execute(tapes, config)
+        chunks = np.array_split(np.arange(len(tapes)), min(len(self._workers), len(tapes)))
+        with ThreadPoolExecutor(max_workers=len(chunks)) as pool:
+            futures = [
+                pool.submit(worker.execute, [tapes[i] for i in chunk], config)
+                for worker, chunk in zip(self._workers, chunks, strict=False)
+            ]
+            return tuple(r for future in futures for r in future.result())
+
+    # --- derivatives: the backend's own ---------------------------------------------------
+
+    def compute_derivatives(self, circuits, execution_config=None):
+        return self._backend.compute_derivatives(circuits, execution_config)
+
+    def execute_and_compute_derivatives(self, circuits, execution_config=None):
+        return self._backend.execute_and_compute_derivatives(circuits, execution_config)
+
+    def compute_jvp(self, circuits, tangents, execution_config=None):
+        return self._backend.compute_jvp(circuits, tangents, execution_config)
+
+    def execute_and_compute_jvp(self, circuits, tangents, execution_config=None):
+        return self._backend.execute_and_compute_jvp(circuits, tangents, execution_config)
+
+    def compute_vjp(self, circuits, cotangents, execution_config=None):
+        return self._backend.compute_vjp(circuits, cotangents, execution_config)
+
+    def execute_and_compute_vjp(self, circuits, cotangents, execution_config=None):
+        return self._backend.execute_and_compute_vjp(circuits, cotangents, execution_config)
+
+    # --- cache ---------------------------------------------------------------------------
+
+    def cache_stats(self) -> dict[str, Any]:
+        """Statistics of the result cache (:meth:`QuantumCircuitCache.get_stats`).
+
+        Returns an empty dict when the cache is disabled.
+        """
+        return {} if self.cache is None else self.cache.get_stats()
+
+    def clear_cache(self) -> None:
+        """Drop every cached result (no-op when the cache is disabled)."""
+        if self.cache is not None:
+            self.cache.clear()
+
+
+def _int_seed(seq: np.random.SeedSequence) -> int:
+    return int(seq.generate_state(1, dtype=np.uint32)[0])

@@ -1,0 +1,147 @@
+"""Batch planning: merge circuits that share a structure into one broadcast circuit.
+
+Within one batch, circuits with the same operations, wires, measurements and shots that differ
+only in their parameters (parameter-shift and SPSA perturbations, a data set evaluated point by
+point) are stacked into a single *broadcast* circuit: one vectorised simulation instead of many.
+Results are split back into per-circuit results, in input order.
+
+All functions are pure.
+
+**Example**
+
+>>> import pennylane as qp
+>>> tapes = [qp.tape.QuantumScript([qp.RX(x, 0)], [qp.expval(qp.Z(0))]) for x in (0.1, 0.2)]
+>>> merged = merge_broadcast(tapes)
+>>> merged.batch_size
+2
+>>> res = qp.device("default.qubit").execute([merged])[0]
+>>> [float(r) for r in split_broadcast(res, 2)] == [float(qp.math.cos(x)) for x in (0.1, 0.2)]
+True
+"""
+
+from __future__ import annotations
+
+from collections.abc import Hashable, Sequence
+from typing import Any
+
+import numpy as np
+import pennylane as qp
+from pennylane.tape import QuantumScript
+
+__all__ = ["group_by_structure", "merge_broadcast", "mergeable", "split_broadcast"]
+
+# Measurements whose broadcast result is an array (or tuple of arrays) with a leading batch axis.
+_ARRAY_MEASUREMENTS = (
+    qp.measurements.ExpectationMP,
+    qp.measurements.VarianceMP,
+    qp.measurements.ProbabilityMP,
+    qp.measurements.StateMP,
+    qp.measurements.DensityMatrixMP,
+    qp.measurements.SampleMP,
+)
+
+
+def mergeable(tape: QuantumScript, *, scalar_parameters: bool = False) -> bool:
+    """Whether ``tape`` may take part in a broadcast merge.
+
+    Already-broadcast circuits, and circuits with measurements whose broadcast result is not a
+    plain array (counts, classical shadows, mid-circuit statistics, entropies), are executed as
+    they are.
+
+    Args:
+        tape (QuantumScript): the circuit
+        scalar_parameters (bool): the caller knows every parameter is a scalar, so the circuit
+            cannot be broadcast (skips PennyLane's costly batch-size inference)
+    """
+    if not all(type(m) in _ARRAY_MEASUREMENTS and m.mv is None for m in tape.measurements):
+        return False
+    return scalar_parameters or tape.batch_size is None
+
+
+def group_by_structure(structures: Sequence[Hashable | None]) -> list[list[int]]:
+    """Indices grouped by equal structure, groups ordered by first appearance.
+
+    ``None`` (a circuit that cannot be merged) always forms a group of its own.
+
+    >>> group_by_structure(["a", "b", None, "a", None])
+    [[0, 3], [1], [2], [4]]
+    """
+    groups: dict[object, list[int]] = {}
+    for i, structure in enumerate(structures):
+        groups.setdefault(i if structure is None else structure, []).append(i)
+    return list(groups.values())
+
+
+def merge_broadcast(tapes: Sequence[QuantumScript]) -> QuantumScript:
+    """One broadcast circuit equivalent to ``tapes`` (which must share a structure).
+
+    Parameters equal in every circuit stay scalars; the others are stacked along a new leading
+    batch axis.
+
+    Args:
+        tapes (Sequence[QuantumScript]): at least two circuits of identical structure, none of
+            them broadcast, with NumPy/Python parameters
+
+    Returns:
+        QuantumScript: a circuit with ``batch_size == len(tapes)``
+
+    Raises:
+        ValueError: when no parameter differs (nothing to broadcast) or an operation refuses a
+            broadcast parameter
+    """
+    rows = [t.get_parameters(trainable_only=False) for t in tapes]
+    params = _stack_real_scalars(rows)
+    if params is None:
+        params = [_stack_column(column) for column in zip(*rows, strict=True)]
+    if not any(
+        getattr(p, "ndim", 0) > np.ndim(first) for p, first in zip(params, rows[0], strict=True)
+    ):
+        raise ValueError("the circuits are identical: there is no parameter to broadcast")
+    merged = tapes[0].bind_new_parameters(params, list(range(len(params))))
+    if merged.batch_size != len(tapes):
+        raise ValueError(f"broadcast gave batch size {merged.batch_size}, not {len(tapes)}")
+    return merged
+
+
+def split_broadcast(result: Any, size: int) -> list[Any]:
+    """Split the result of a broadcast circuit into ``size`` per-circuit results.
+
+    Works through nested tuples (several measurements, shot vectors) down to arrays whose
+    leading axis is the batch axis.
+    """
+    if isinstance(result, tuple | list):
+        parts = [split_broadcast(r, size) for r in result]
+        return [tuple(p[i] for p in parts) for i in range(size)]
+    array = np.asarray(result)
+    if array.shape[:1] != (size,):
+        raise ValueError(f"expected a leading batch axis of {size}, got shape {array.shape}")
+    if array.ndim == 1:
+        return list(array)  # NumPy scalars
+    return [array[i].copy() for i in range(size)]  # independent arrays, not views
+
+
+def _stack_real_scalars(rows: list[list[Any]]) -> list[Any] | None:
+    """Fast path for circuits whose parameters are all real scalars (the common case)."""
+    try:
+        matrix = np.array(rows)
+    except (TypeError, ValueError):  # ragged: array parameters
+        return None
+    if matrix.ndim != 2 or matrix.dtype.kind not in "biuf":
+        return None
+    matrix = matrix.astype(np.float64, copy=False)
+    varying = (matrix != matrix[0]).any(axis=0)
+    return [matrix[:, j] if varying[j] else rows[0][j] for j in range(matrix.shape[1])]
+
+
+def _stack_column(column: Sequence[Any]) -> Any:
+    first = column[0]
+    if all(_same(first, p) for p in column[1:]):
+        return first
+    return np.stack([np.asarray(p) for p in column])
+
+
+def _same(a: Any, b: Any) -> bool:
+    if a is b:
+        return True
+    a, b = np.asarray(a), np.asarray(b)
+    return a.shape == b.shape and a.dtype == b.dtype and bool(np.array_equal(a, b))

@@ -1,0 +1,529 @@
+"""Exact, bounded, thread-safe caches for circuit results and compiled circuit structures.
+
+Two levels:
+
+* **results**, keyed by :func:`circuit_digest`: the SHA-256 of a canonical serialisation of
+  the circuit (operations, wires, hyper-parameters, *every parameter at full float64/complex128
+  precision*, measurements, shots) plus a *context* mapping for whatever else changes the result
+  (backend, gate set, noise model, seed, ...). Nothing is rounded: two circuits whose angles
+  differ by 1e-12 get different keys. PennyLane's ``tape.hash`` is salted per process and rounds
+  angles, so it is never used here.
+* **compiled**, keyed by :attr:`Fingerprint.structure` (the circuit without its parameters):
+  whatever a backend builds once per circuit *shape* (a translated template, a gate plan).
+
+Both levels are LRU, bounded by entry count *and* by bytes, with an optional time-to-live,
+and guarded by one lock (safe to share between threads).
+
+**Finite-shot policy.** A finite-shot result is a random sample; handing the same sample back
+for a repeated circuit silently correlates estimates (PennyLane warns on finite-shot cache hits
+for that reason). By default (:attr:`ShotsPolicy.SKIP`) only analytic results are stored. Pass
+``finite_shots="reuse"`` to store and reuse finite-shot results too: the right choice on paid
+hardware, where repeating an identical circuit costs money and the user accepts reusing its
+counts. Shots are part of the key in both cases.
+
+**Example**
+
+>>> import pennylane as qp
+>>> from pennylane_qnative import QuantumCircuitCache
+>>> cache = QuantumCircuitCache(max_entries=1000)
+>>> tape = qp.tape.QuantumScript([qp.RX(0.3, 0)], [qp.expval(qp.Z(0))])
+>>> key = cache.key(tape, context={"backend": "default.qubit"})
+>>> cache.get(key) is None
+True
+>>> cache.put(key, 0.955)
+>>> cache.get(key)
+0.955
+>>> cache.get_stats()["hits"]
+1
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import math
+import threading
+import time
+from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any, TypeVar
+
+import numpy as np
+from cachetools import LRUCache, TTLCache
+from pennylane.ops import Conditional, MidMeasure
+
+from pennylane_qnative.exceptions import ConfigurationError
+
+__all__ = [
+    "Fingerprint",
+    "QuantumCircuitCache",
+    "ShotsPolicy",
+    "circuit_digest",
+    "copy_result",
+    "fingerprint",
+]
+
+T = TypeVar("T")
+_MISSING = object()
+_PLAIN_NUMBERS = (bool, int, float, complex, np.number)
+_SCALARS = (int, float, np.float64)
+
+
+@functools.cache
+def _unkeyable(op_type: type) -> bool:
+    """Mid-circuit measurements and conditionals: results depend on sampled branches."""
+    return issubclass(op_type, MidMeasure | Conditional)
+
+
+class ShotsPolicy(StrEnum):
+    """What the result cache does with finite-shot results."""
+
+    SKIP = "skip"
+    """Store only analytic results (default): samples are never handed back twice."""
+    REUSE = "reuse"
+    """Store finite-shot results as well and return them for identical circuits."""
+
+
+@dataclass(frozen=True, slots=True)
+class Fingerprint:
+    """A circuit split into its structure and its parameters, both exact.
+
+    Args:
+        structure (tuple): operations (names, wires, hyper-parameters), measurements and
+            shots, without numeric parameters: circuits with equal structure differ only in
+            parameters. Made of strings, numbers and tuples, so its ``repr`` is canonical.
+        parameters (bytes): every parameter in circuit order, as float64 (or complex128)
+            bytes with shapes, never rounded.
+        analytic (bool): whether the circuit has no finite shots
+        scalar (bool): whether every parameter is a scalar (so the circuit is not broadcast)
+    """
+
+    structure: tuple
+    parameters: bytes
+    analytic: bool
+    scalar: bool
+
+
+def fingerprint(tape: Any) -> Fingerprint | None:
+    """Exact fingerprint of a ``QuantumScript``, or ``None`` if it cannot be keyed.
+
+    A circuit cannot be keyed when a parameter is not a plain NumPy/Python number (an autograd
+    box, a JAX tracer, a torch tensor: the result must flow through the autodiff framework) or
+    when it has mid-circuit measurements (results depend on sampled branches).
+
+    Args:
+        tape (QuantumScript): the circuit
+
+    Returns:
+        Fingerprint | None: the fingerprint, or ``None`` for a circuit that cannot be keyed
+    """
+    data = tape.data
+    parameters = _parameter_bytes(data)
+    if parameters is None:
+        return None
+    structure = []
+    for op in tape.operations:
+        if _unkeyable(type(op)):
+            return None
+        structure.append(_op_structure(op))
+    structure.append("|M|")
+    for m in tape.measurements:
+        if m.mv is not None:
+            return None
+        structure.append(_measurement_structure(m))
+    shots = tape.shots
+    structure.append(shots.shot_vector if shots else None)
+    return Fingerprint(
+        structure=tuple(structure),
+        parameters=parameters,
+        analytic=not shots,
+        scalar=all(isinstance(p, _SCALARS) for p in data),
+    )
+
+
+def circuit_digest(tape: Any, context: Mapping[str, Any] | None = None) -> str | None:
+    """SHA-256 hex digest identifying a circuit's result exactly, or ``None``.
+
+    Stable across processes and machines (no salted ``hash()``), so it can key a persistent
+    store. ``context`` holds everything outside the circuit that changes its result.
+
+    Args:
+        tape (QuantumScript): the circuit
+        context (Mapping[str, Any] | None): e.g. ``{"backend": "default.qubit"}``
+
+    Returns:
+        str | None: 64 hex characters, or ``None`` when :func:`fingerprint` is ``None``
+
+    **Example**
+
+    >>> import pennylane as qp
+    >>> a = qp.tape.QuantumScript([qp.RX(0.5, 0)], [qp.expval(qp.Z(0))])
+    >>> b = qp.tape.QuantumScript([qp.RX(0.5 + 1e-12, 0)], [qp.expval(qp.Z(0))])
+    >>> circuit_digest(a) == circuit_digest(b)
+    False
+    """
+    fp = fingerprint(tape)
+    return None if fp is None else _digest(fp, _context_bytes(context))
+
+
+_STRUCTURE_HASHES: dict[tuple, Any] = {}  # structure -> sha256 state after hashing it
+
+
+def _digest(fp: Fingerprint, context: bytes) -> str:
+    prefix = _STRUCTURE_HASHES.get(fp.structure)
+    if prefix is None:
+        if len(_STRUCTURE_HASHES) >= 4096:
+            _STRUCTURE_HASHES.clear()
+        prefix = _STRUCTURE_HASHES[fp.structure] = hashlib.sha256(repr(fp.structure).encode())
+    h = prefix.copy()
+    h.update(b"\x00P")
+    h.update(fp.parameters)
+    h.update(b"\x00C")
+    h.update(context)
+    return h.hexdigest()
+
+
+def _context_bytes(context: Mapping[str, Any] | None) -> bytes:
+    if not context:
+        return b""
+    return repr(sorted((str(k), _canonical(v)) for k, v in context.items())).encode()
+
+
+def _parameter_bytes(data: Sequence[Any]) -> bytes | None:
+    if all(type(p) is float or type(p) is int or type(p) is np.float64 for p in data):
+        return np.asarray(data, dtype=np.float64).tobytes()  # fast path: real scalars
+    chunks = []
+    for p in data:
+        if isinstance(p, _PLAIN_NUMBERS):
+            arr = np.asarray(p)
+        elif isinstance(p, np.ndarray) and p.dtype.kind in "biufc":
+            arr = p
+        else:
+            return None  # a framework tensor or tracer: not ours to key
+        kind = "c" if arr.dtype.kind == "c" else "f"
+        arr = arr.astype(np.complex128 if kind == "c" else np.float64, copy=False)
+        chunks.append(f"{kind}{arr.shape}".encode())
+        chunks.append(np.ascontiguousarray(arr).tobytes())
+    return b"\x00".join(chunks)
+
+
+# Named controlled gates whose hyper-parameters (base, control values, ...) are fixed by
+# their class and wires: serialising those hyper-parameters would only cost time.
+_FIXED_HYPERPARAMETERS = frozenset(
+    [
+        "CNOT",
+        "CZ",
+        "CY",
+        "CH",
+        "CSWAP",
+        "CCZ",
+        "Toffoli",
+        "CRX",
+        "CRY",
+        "CRZ",
+        "CRot",
+        "ControlledPhaseShift",
+    ]
+)
+
+
+def _op_structure(op: Any) -> tuple:
+    name = op.name
+    if name in _FIXED_HYPERPARAMETERS:  # ``op.wires`` is slow on controlled operations
+        hyper = op.hyperparameters
+        return (name, hyper["control_wires"].labels + hyper["base"].wires.labels)
+    hyper = op.hyperparameters
+    if not hyper:
+        return (name, op.wires.labels)
+    return (name, op.wires.labels, tuple(sorted((k, _canonical(v)) for k, v in hyper.items())))
+
+
+def _measurement_structure(m: Any) -> tuple:
+    obs = m.obs
+    if obs is not None:
+        return (type(m).__name__, m.wires.labels, _observable_structure(obs))
+    eigvals = m.eigvals()
+    if eigvals is not None:
+        return (type(m).__name__, m.wires.labels, _canonical(np.asarray(eigvals)))
+    return (type(m).__name__, m.wires.labels)
+
+
+def _observable_structure(obs: Any) -> tuple:
+    operands = getattr(obs, "operands", None)
+    if operands is not None:  # Sum, Prod, SProd, ... (their data is in tape.data)
+        return (obs.name, tuple(_observable_structure(o) for o in operands))
+    base = getattr(obs, "base", None)
+    if base is not None:
+        return (obs.name, _observable_structure(base))
+    return _op_structure(obs)
+
+
+def _canonical(value: Any) -> Any:
+    """A repr-stable, exact stand-in for a hyper-parameter or context value."""
+    if value is None or isinstance(value, str | bool | int):
+        return value
+    if isinstance(value, float | complex | np.number):
+        return repr(complex(value)) if isinstance(value, complex) else float(value).hex()
+    if isinstance(value, np.ndarray):
+        return (value.dtype.str, value.shape, value.tobytes().hex())
+    if isinstance(value, Mapping):
+        return tuple(sorted((str(k), _canonical(v)) for k, v in value.items()))
+    if hasattr(value, "labels") and hasattr(value, "toset"):  # Wires
+        return ("wires", value.labels)
+    if isinstance(value, list | tuple):
+        return tuple(_canonical(v) for v in value)
+    if hasattr(value, "wires") and hasattr(value, "data"):  # a nested operator
+        return ("op", _op_structure(value))  # its parameters are in the tape data
+    if isinstance(value, StrEnum):
+        return str(value)
+    return repr(value)
+
+
+def _sizeof(value: Any) -> int:
+    """Approximate bytes held by a cached result (arrays, scalars, dicts, nested tuples)."""
+    if isinstance(value, np.ndarray):
+        return 112 + value.nbytes
+    if isinstance(value, tuple | list):
+        return 56 + 8 * len(value) + sum(_sizeof(v) for v in value)
+    if isinstance(value, dict):
+        return 64 + sum(_sizeof(k) + _sizeof(v) for k, v in value.items())
+    if isinstance(value, str):
+        return 49 + len(value)
+    return 32
+
+
+def copy_result(value: Any) -> Any:
+    """An independent copy, so neither the caller nor the cache can mutate the other's value."""
+    if isinstance(value, np.ndarray):
+        return value.copy()
+    if isinstance(value, tuple):
+        return tuple(copy_result(v) for v in value)
+    if isinstance(value, list):
+        return [copy_result(v) for v in value]
+    if isinstance(value, dict):
+        return {k: copy_result(v) for k, v in value.items()}
+    return value
+
+
+class _EntryBounded:
+    """Mixin adding an entry-count bound to a byte-bounded cachetools cache."""
+
+    max_entries: int
+    evictions: int
+
+    def popitem(self):
+        self.evictions += 1
+        return super().popitem()
+
+    def __setitem__(self, key, value, *args):
+        super().__setitem__(key, value, *args)
+        while len(self) > self.max_entries:
+            self.popitem()
+
+
+class _LRU(_EntryBounded, LRUCache):
+    pass
+
+
+class _TTL(_EntryBounded, TTLCache):
+    pass
+
+
+def _make_store(max_entries: int, max_bytes: int, ttl: float | None) -> LRUCache:
+    size = _sizeof
+    store = (
+        _LRU(max_bytes, getsizeof=size)
+        if ttl is None
+        else _TTL(max_bytes, ttl, timer=time.monotonic, getsizeof=size)
+    )
+    store.max_entries = max_entries
+    store.evictions = 0
+    return store
+
+
+def _check_positive(name: str, value: Any, *, integer: bool) -> None:
+    ok = isinstance(value, int | float) and not isinstance(value, bool) and value > 0
+    if integer:
+        ok = ok and isinstance(value, int)
+    if not ok or (isinstance(value, float) and not math.isfinite(value)):
+        kind = "a positive integer" if integer else "a positive finite number"
+        raise ConfigurationError(f"{name} must be {kind}, got {value!r}.")
+
+
+class QuantumCircuitCache:
+    """LRU cache of circuit results, exactly keyed, bounded by entries and bytes.
+
+    Args:
+        max_entries (int): most results kept (least recently used evicted first)
+        max_bytes (int): most bytes of results and keys kept
+        ttl (float | None): seconds a result stays valid; ``None`` keeps results until evicted
+        finite_shots (str | ShotsPolicy): ``"skip"`` (default) stores analytic results only;
+            ``"reuse"`` also stores finite-shot results (see the module notes)
+        compiled_max_entries (int): most compiled structures kept
+
+    Raises:
+        ConfigurationError: for a non-positive bound or an unknown policy
+
+    **Example**
+
+    >>> import pennylane as qp
+    >>> dev = qp.device("qnative.simulator", wires=1)
+    >>> @qp.qnode(dev)
+    ... def circuit(x):
+    ...     qp.RX(x, 0)
+    ...     return qp.expval(qp.Z(0))
+    >>> _ = circuit(0.1), circuit(0.1)
+    >>> dev.cache_stats()["hits"]
+    1
+    """
+
+    def __init__(
+        self,
+        *,
+        max_entries: int = 10_000,
+        max_bytes: int = 64 * 2**20,
+        ttl: float | None = None,
+        finite_shots: str | ShotsPolicy = ShotsPolicy.SKIP,
+        compiled_max_entries: int = 1_024,
+    ) -> None:
+        _check_positive("max_entries", max_entries, integer=True)
+        _check_positive("max_bytes", max_bytes, integer=True)
+        _check_positive("compiled_max_entries", compiled_max_entries, integer=True)
+        if ttl is not None:
+            _check_positive("ttl", ttl, integer=False)
+        try:
+            self.finite_shots = ShotsPolicy(finite_shots)
+        except ValueError:
+            allowed = ", ".join(repr(p.value) for p in ShotsPolicy)
+            raise ConfigurationError(
+                f"finite_shots must be one of {allowed}, got {finite_shots!r}."
+            ) from None
+        self.max_entries = max_entries
+        self.max_bytes = max_bytes
+        self.ttl = ttl
+        self._lock = threading.Lock()
+        self._results = _make_store(max_entries, max_bytes, ttl)
+        self._compiled = _make_store(compiled_max_entries, 2**62, None)
+        self._counts = dict.fromkeys(("hits", "misses", "compiled_hits", "compiled_misses"), 0)
+
+    def __repr__(self) -> str:
+        return (
+            f"QuantumCircuitCache(entries={len(self._results)}/{self.max_entries}, "
+            f"bytes={self._results.currsize}/{self.max_bytes}, ttl={self.ttl}, "
+            f"finite_shots={self.finite_shots.value!r})"
+        )
+
+    def __len__(self) -> int:
+        return len(self._results)
+
+    def key(self, tape: Any, context: Mapping[str, Any] | None = None) -> str | None:
+        """The result key of ``tape`` under ``context``, or ``None`` if it must not be cached.
+
+        ``None`` is returned for circuits :func:`fingerprint` cannot key and, under the
+        ``"skip"`` policy, for finite-shot circuits.
+        """
+        fp = fingerprint(tape)
+        return self.key_for(fp, _context_bytes(context))
+
+    def key_for(self, fp: Fingerprint | None, context: bytes = b"") -> str | None:
+        """Like :meth:`key` for a precomputed fingerprint and serialised context."""
+        if fp is None or (not fp.analytic and self.finite_shots is ShotsPolicy.SKIP):
+            return None
+        return _digest(fp, context)
+
+    def get(self, key: str | None, default: Any = None) -> Any:
+        """The cached result for ``key`` (a copy), or ``default``; counts a hit or a miss."""
+        if key is None:
+            return default
+        with self._lock:
+            value = self._results.get(key, _MISSING)
+            if value is _MISSING:
+                self._counts["misses"] += 1
+                return default
+            self._counts["hits"] += 1
+        return copy_result(value)
+
+    def put(self, key: str | None, result: Any) -> None:
+        """Store a copy of ``result`` under ``key`` (ignored when ``key`` is ``None``).
+
+        A result larger than ``max_bytes`` on its own is not stored.
+        """
+        if key is None:
+            return
+        value = copy_result(result)
+        if _sizeof(value) > self.max_bytes:
+            return
+        with self._lock:
+            self._results[key] = value
+
+    def compiled(self, structure: Hashable, build: Callable[[], T]) -> T:
+        """The compiled object for a circuit ``structure``, built once by ``build()``.
+
+        ``build`` runs outside the lock; when two threads race on a new structure both build
+        and the first stored wins, which is harmless for pure builders.
+        """
+        with self._lock:
+            value = self._compiled.get(structure, _MISSING)
+            self._counts["compiled_hits" if value is not _MISSING else "compiled_misses"] += 1
+        if value is not _MISSING:
+            return value
+        value = build()
+        with self._lock:
+            return self._compiled.setdefault(structure, value)
+
+    def prewarm(
+        self,
+        circuits: Iterable[Any],
+        execute: Callable[[Sequence[Any]], Sequence[Any]],
+        *,
+        context: Mapping[str, Any] | None = None,
+    ) -> int:
+        """Execute the circuits that are not cached yet, in one batch, and store their results.
+
+        Args:
+            circuits (Iterable[QuantumScript]): circuits to have ready
+            execute (Callable): runs a batch of circuits and returns their results in order
+                (for instance a device's ``execute``)
+            context (Mapping[str, Any] | None): the context the keys are made with
+
+        Returns:
+            int: how many results were added
+        """
+        ctx = _context_bytes(context)
+        todo: dict[str, Any] = {}
+        for tape in circuits:
+            key = self.key_for(fingerprint(tape), ctx)
+            with self._lock:
+                cached = key is None or key in self._results
+            if not cached:
+                todo.setdefault(key, tape)
+        if todo:
+            for key, result in zip(todo, execute(list(todo.values())), strict=True):
+                self.put(key, result)
+        return len(todo)
+
+    def get_stats(self) -> dict[str, Any]:
+        """Hit and miss counts, hit rate, sizes, bytes and evictions of both levels."""
+        with self._lock:
+            counts = dict(self._counts)
+            lookups = counts["hits"] + counts["misses"]
+            return {
+                **counts,
+                "hit_rate": counts["hits"] / lookups if lookups else 0.0,
+                "entries": len(self._results),
+                "max_entries": self.max_entries,
+                "bytes": int(self._results.currsize),
+                "max_bytes": self.max_bytes,
+                "evictions": self._results.evictions,
+                "compiled_entries": len(self._compiled),
+                "finite_shots": self.finite_shots.value,
+            }
+
+    def clear(self) -> None:
+        """Drop every stored result and compiled structure and reset the counters."""
+        with self._lock:
+            self._results.clear()
+            self._compiled.clear()
+            self._results.evictions = self._compiled.evictions = 0
+            self._counts = dict.fromkeys(self._counts, 0)
