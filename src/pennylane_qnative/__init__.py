@@ -28,11 +28,13 @@ logging.getLogger(__name__).addHandler(logging.NullHandler())
 _LAZY: dict[str, str] = {
     "QuantumCircuitCache": "pennylane_qnative.execution.cache",
     "SimulatorDevice": "pennylane_qnative.devices.simulator",
+    "HardwareEfficientAnsatz": "pennylane_qnative.templates.hea",
 }
 
 if TYPE_CHECKING:
     from pennylane_qnative.devices.simulator import SimulatorDevice as SimulatorDevice
     from pennylane_qnative.execution.cache import QuantumCircuitCache as QuantumCircuitCache
+    from pennylane_qnative.templates.hea import HardwareEfficientAnsatz as HardwareEfficientAnsatz
 
 __all__ = ["QnativeError", "__version__", *_LAZY]
 
