@@ -86,13 +86,18 @@ def merge_broadcast(tapes: Sequence[QuantumScript]) -> QuantumScript:
         QuantumScript: a circuit with ``batch_size == len(tapes)``
 
     Raises:
-        ValueError: when no parameter differs (nothing to broadcast) or an operation refuses a
-            broadcast parameter
+        ValueError: when no parameter differs (nothing to broadcast), observables differ, or an
+            operation refuses a broadcast parameter
     """
     rows = [t.get_parameters(trainable_only=False) for t in tapes]
     params = _stack_real_scalars(rows)
     if params is None:
         params = [_stack_column(column) for column in zip(*rows, strict=True)]
+    n_gate_params = sum(len(op.data) for op in tapes[0].operations)
+    if any(
+        getattr(p, "ndim", 0) > np.ndim(first) for p, first in _tail(params, rows[0], n_gate_params)
+    ):
+        raise ValueError("the observables' parameters differ: only gate parameters broadcast")
     if not any(
         getattr(p, "ndim", 0) > np.ndim(first) for p, first in zip(params, rows[0], strict=True)
     ):
@@ -118,6 +123,10 @@ def split_broadcast(result: Any, size: int) -> list[Any]:
     if array.ndim == 1:
         return list(array)  # NumPy scalars
     return [array[i].copy() for i in range(size)]  # independent arrays, not views
+
+
+def _tail(params: list[Any], first: list[Any], start: int):
+    return zip(params[start:], first[start:], strict=True)
 
 
 def _stack_real_scalars(rows: list[list[Any]]) -> list[Any] | None:

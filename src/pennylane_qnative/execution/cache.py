@@ -60,6 +60,7 @@ __all__ = [
     "QuantumCircuitCache",
     "ShotsPolicy",
     "circuit_digest",
+    "context_bytes",
     "copy_result",
     "fingerprint",
 ]
@@ -164,7 +165,7 @@ def circuit_digest(tape: Any, context: Mapping[str, Any] | None = None) -> str |
     False
     """
     fp = fingerprint(tape)
-    return None if fp is None else _digest(fp, _context_bytes(context))
+    return None if fp is None else _digest(fp, context_bytes(context))
 
 
 _STRUCTURE_HASHES: dict[tuple, Any] = {}  # structure -> sha256 state after hashing it
@@ -184,7 +185,7 @@ def _digest(fp: Fingerprint, context: bytes) -> str:
     return h.hexdigest()
 
 
-def _context_bytes(context: Mapping[str, Any] | None) -> bytes:
+def context_bytes(context: Mapping[str, Any] | None) -> bytes:
     if not context:
         return b""
     return repr(sorted((str(k), _canonical(v)) for k, v in context.items())).encode()
@@ -240,13 +241,20 @@ def _op_structure(op: Any) -> tuple:
 
 
 def _measurement_structure(m: Any) -> tuple:
+    """Type, options (wires, ``all_outcomes``, ``log_base``, ``seed``, ...) and observable.
+
+    The observable's parameters are part of the structure: circuits whose observables differ
+    are never merged into one broadcast (only gate parameters are broadcast).
+    """
+    _, metadata = m._flatten()  # PennyLane's pytree metadata: every option of the process
+    structure = (type(m).__name__, _canonical(metadata))
     obs = m.obs
     if obs is not None:
-        return (type(m).__name__, m.wires.labels, _observable_structure(obs))
+        return (*structure, _observable_structure(obs), _parameter_bytes(obs.data))
     eigvals = m.eigvals()
     if eigvals is not None:
-        return (type(m).__name__, m.wires.labels, _canonical(np.asarray(eigvals)))
-    return (type(m).__name__, m.wires.labels)
+        return (*structure, _canonical(np.asarray(eigvals)))
+    return structure
 
 
 def _observable_structure(obs: Any) -> tuple:
@@ -356,7 +364,7 @@ class QuantumCircuitCache:
 
     Args:
         max_entries (int): most results kept (least recently used evicted first)
-        max_bytes (int): most bytes of results and keys kept
+        max_bytes (int): most bytes of stored results (an estimate of their memory)
         ttl (float | None): seconds a result stays valid; ``None`` keeps results until evicted
         finite_shots (str | ShotsPolicy): ``"skip"`` (default) stores analytic results only;
             ``"reuse"`` also stores finite-shot results (see the module notes)
@@ -424,7 +432,7 @@ class QuantumCircuitCache:
         ``"skip"`` policy, for finite-shot circuits.
         """
         fp = fingerprint(tape)
-        return self.key_for(fp, _context_bytes(context))
+        return self.key_for(fp, context_bytes(context))
 
     def key_for(self, fp: Fingerprint | None, context: bytes = b"") -> str | None:
         """Like :meth:`key` for a precomputed fingerprint and serialised context."""
@@ -490,7 +498,7 @@ class QuantumCircuitCache:
         Returns:
             int: how many results were added
         """
-        ctx = _context_bytes(context)
+        ctx = context_bytes(context)
         todo: dict[str, Any] = {}
         for tape in circuits:
             key = self.key_for(fingerprint(tape), ctx)
