@@ -1,0 +1,88 @@
+"""The emulator's configuration (one frozen dataclass, built by the CLI or by ``running()``).
+
+**Example**
+
+>>> from pennylane_qnative.emulator.config import EmulatorConfig
+>>> EmulatorConfig(profile="instant", api_keys=("secret",)).latency.queue_s
+0.0
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+
+from pennylane_qnative.emulator.faults import FaultConfig
+from pennylane_qnative.emulator.latency import LatencyModel, Profile
+from pennylane_qnative.exceptions import ConfigurationError
+from pennylane_qnative.ionq.pricing import DEFAULT_RATE_CARD, RateCard
+
+__all__ = ["KEYS_ENV", "MAX_BODY_BYTES", "EmulatorConfig", "keys_from_env"]
+
+KEYS_ENV = "QNATIVE_EMULATOR_KEYS"
+"""Environment variable holding comma-separated accepted API keys."""
+MAX_BODY_BYTES = 10 * 1024 * 1024
+"""Request bodies above 10 MB are refused with 413."""
+
+
+def keys_from_env() -> tuple[str, ...]:
+    """The API keys listed in ``QNATIVE_EMULATOR_KEYS`` (comma-separated; empty: none)."""
+    return tuple(k.strip() for k in os.environ.get(KEYS_ENV, "").split(",") if k.strip())
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class EmulatorConfig:
+    """Everything that shapes an emulator instance.
+
+    Args:
+        profile (Profile | str): latency profile (``instant``, ``cloud-simulator``, ``qpu``)
+        latency (LatencyModel | None): explicit delays; default: the profile's
+        db (str): sqlite file for the jobs, or ``":memory:"``
+        seed (int): seeds sampling and fault injection
+        api_keys (tuple[str, ...]): accepted keys; empty: any non-empty key is accepted
+        faults (FaultConfig): faults injected from the start
+        rate_card (RateCard): prices used by ``/jobs/estimate`` and ``/jobs/{id}/cost``
+        root (str): path prefix the API is mounted under (``""``: ``/v0.4`` at host root)
+        max_body_bytes (int): larger request bodies get 413
+        max_simulated_qubits (int): wider circuits are accepted (up to the backend's qubits) but
+            their job ends ``failed`` with ``SimulationError`` (a state vector of 2**n amplitudes
+            must fit in memory: 24 qubits is 256 MiB)
+
+    Raises:
+        ConfigurationError: on an invalid value
+    """
+
+    profile: Profile = Profile.INSTANT
+    latency: LatencyModel | None = None
+    db: str = ":memory:"
+    seed: int = 0
+    api_keys: tuple[str, ...] = ()
+    faults: FaultConfig = field(default_factory=FaultConfig)
+    rate_card: RateCard = DEFAULT_RATE_CARD
+    root: str = ""
+    max_body_bytes: int = MAX_BODY_BYTES
+    max_simulated_qubits: int = 24
+
+    def __post_init__(self) -> None:
+        try:
+            object.__setattr__(self, "profile", Profile(self.profile))
+        except ValueError as error:
+            raise ConfigurationError(
+                f"EmulatorConfig.profile must be one of {[str(p) for p in Profile]}, "
+                f"got {self.profile!r}."
+            ) from error
+        if self.latency is None:
+            object.__setattr__(self, "latency", LatencyModel.for_profile(self.profile))
+        if self.root and (not self.root.startswith("/") or self.root.endswith("/")):
+            raise ConfigurationError(
+                f"EmulatorConfig.root must look like '/prefix' (or be empty), got {self.root!r}."
+            )
+        if not 1 <= self.max_simulated_qubits <= 29:
+            raise ConfigurationError(
+                "EmulatorConfig.max_simulated_qubits must be in [1, 29], "
+                f"got {self.max_simulated_qubits!r}."
+            )
+        if any(not key for key in self.api_keys):
+            raise ConfigurationError("EmulatorConfig.api_keys must not contain empty keys.")
+        if isinstance(self.seed, bool) or not isinstance(self.seed, int) or self.seed < 0:
+            raise ConfigurationError(f"EmulatorConfig.seed must be an int >= 0, got {self.seed!r}.")

@@ -1,0 +1,78 @@
+"""Tests of the backend catalogue and noise model (pennylane_qnative.emulator.backends)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from pennylane_qnative.emulator.backends import (
+    BACKENDS,
+    NOISE_MODELS,
+    NoiseModel,
+    apply_noise,
+    backend_json,
+    characterization_json,
+    noise_model_for,
+)
+
+
+class TestCatalogue:
+    """GET /backends content."""
+
+    @pytest.mark.parametrize(
+        ("name", "qubits"),
+        [
+            pytest.param("simulator", 29, id="simulator"),
+            pytest.param("qpu.aria-1", 25, id="aria-1"),
+            pytest.param("qpu.forte-1", 36, id="forte-1"),
+        ],
+    )
+    def test_qubits(self, name, qubits):
+        """Qubit counts follow the contract."""
+        assert backend_json(BACKENDS[name])["qubits"] == qubits
+
+    def test_required_fields(self):
+        """Every backend has the required fields."""
+        for backend in BACKENDS.values():
+            data = backend_json(backend)
+            assert {"backend", "status", "qubits", "average_queue_time", "last_updated"} <= set(
+                data
+            )
+
+    def test_native_gates(self):
+        """Aria has ms, Forte has zz."""
+        assert "ms" in BACKENDS["qpu.aria-1"].native_gates
+        assert "zz" in BACKENDS["qpu.forte-1"].native_gates
+        assert "ms" not in BACKENDS["qpu.forte-1"].native_gates
+
+    def test_characterization_connectivity(self):
+        """A QPU characterization is all-to-all."""
+        data = characterization_json(BACKENDS["qpu.aria-1"])
+        assert len(data["connectivity"]) == 25 * 24 // 2
+        assert data["fidelity"]["2q"]["median"] < 1
+
+
+class TestNoise:
+    """The documented depolarising + readout model."""
+
+    def test_model_selection(self):
+        """Simulator: requested model; QPU: its own model."""
+        assert noise_model_for("simulator", None) is None
+        assert noise_model_for("simulator", "aria-1") is NOISE_MODELS["aria-1"]
+        assert noise_model_for("qpu.forte-1", None) is NOISE_MODELS["forte-1"]
+
+    def test_depolarising_formula(self):
+        """Without readout error: F p + (1 - F) / 2**n."""
+        model = NoiseModel(name="t", p1=0.1, p2=0.2, readout=0.0)
+        probs = np.array([1.0, 0.0, 0.0, 0.0])
+        fidelity = 0.9 * 0.8
+        expected = fidelity * probs + (1 - fidelity) / 4
+        assert np.allclose(apply_noise(probs, model, n1=1, n2=1), expected)
+
+    def test_readout_flips_each_bit(self):
+        """Readout error r on |00>: P(00)=(1-r)^2, P(01)=P(10)=r(1-r), P(11)=r^2."""
+        r = 0.1
+        model = NoiseModel(name="t", p1=0.0, p2=0.0, readout=r)
+        noisy = apply_noise(np.array([1.0, 0, 0, 0]), model, n1=0, n2=0)
+        assert np.allclose(noisy, [(1 - r) ** 2, r * (1 - r), r * (1 - r), r**2])
+        assert np.isclose(noisy.sum(), 1.0)
