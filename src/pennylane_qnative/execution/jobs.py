@@ -1,0 +1,619 @@
+"""The job manager: pack circuits into IonQ jobs, run them concurrently, collect in order.
+
+Three layers, each usable on its own:
+
+* :func:`pack_circuits` (pure) — contiguous spans of circuits that respect the API limits
+  (5,000 circuits, 150,000 gates, 10 MB per job).
+* :class:`JobManager` (async) — submits the jobs concurrently (``max_concurrent_jobs``), polls
+  each with backoff guided by its predicted times, fetches each result as soon as its job
+  completes, returns results in input order, enforces an overall deadline (best-effort cancel)
+  and records everything in the :class:`~pennylane_qnative.execution.journal.Journal`.
+* :class:`CircuitBatchManager` (sync facade) — runs the manager on an :class:`EventLoopRunner`,
+  a private event loop on a background thread; safe from Jupyter, from several threads and from
+  inside a running event loop (no ``asyncio.run``, no ``nest_asyncio``).
+
+**Example**
+
+>>> from pennylane_qnative.execution.jobs import JobLimits, pack_circuits
+>>> from pennylane_qnative.ionq.models import Circuit
+>>> circuits = [Circuit(qubits=1, gates=({"gate": "h", "target": 0},))] * 5
+>>> pack_circuits(circuits, limits=JobLimits(max_circuits=2))
+[(0, 2), (2, 4), (4, 5)]
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import time
+from collections.abc import Awaitable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+import httpx
+
+from pennylane_qnative.exceptions import (
+    ConfigurationError,
+    IonQError,
+    IonQNotFoundError,
+    JobCancelledError,
+    JobFailedError,
+    JobTimeoutError,
+    QnativeError,
+    UnsupportedCircuitError,
+)
+from pennylane_qnative.execution.journal import ChunkState, Journal, batch_digest
+from pennylane_qnative.execution.runner import EventLoopRunner, shared_runner
+from pennylane_qnative.ionq._retry import PollPolicy, RetryPolicy
+from pennylane_qnative.ionq.client import IonQClient
+from pennylane_qnative.ionq.models import Circuit, JobRequest, Probabilities
+from pennylane_qnative.ionq.pricing import (
+    DEFAULT_RATE_CARD,
+    GateCounts,
+    RateCard,
+    estimate_payload_cost,
+    payload_gate_counts,
+)
+
+__all__ = [
+    "CircuitBatchManager",
+    "EventLoopRunner",
+    "JobLimits",
+    "JobManager",
+    "JobManagerConfig",
+    "as_circuit",
+    "pack_circuits",
+]
+
+logger = logging.getLogger(__name__)
+T = TypeVar("T")
+
+# Bytes of a job body besides its circuits (type, backend, shots, metadata, settings...).
+_JOB_OVERHEAD_BYTES = 16 * 1024
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class JobLimits:
+    """Per-job limits of the API (contract section 6).
+
+    Args:
+        max_circuits (int): circuits per job (API: 5,000)
+        max_gates (int): gates per job, all circuits together (API: 150,000)
+        max_bytes (int): request body size (API: 10 MB)
+
+    Raises:
+        ConfigurationError: if a limit is not a positive integer or exceeds the API's
+    """
+
+    max_circuits: int = 5_000
+    max_gates: int = 150_000
+    max_bytes: int = 10 * 1024 * 1024
+
+    def __post_init__(self) -> None:
+        for name, api in (("max_circuits", 5_000), ("max_gates", 150_000)):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= api:
+                raise ConfigurationError(
+                    f"JobLimits.{name} must be an int in [1, {api}], got {value!r}."
+                )
+        if not isinstance(self.max_bytes, int) or self.max_bytes <= _JOB_OVERHEAD_BYTES:
+            raise ConfigurationError(
+                f"JobLimits.max_bytes must exceed {_JOB_OVERHEAD_BYTES}, got {self.max_bytes!r}."
+            )
+
+
+def pack_circuits(circuits: Sequence[Circuit], *, limits: JobLimits) -> list[tuple[int, int]]:
+    """Split circuits into as few contiguous jobs as the limits allow (greedy, order kept).
+
+    Args:
+        circuits (Sequence[Circuit]): the batch
+        limits (JobLimits): the per-job limits
+
+    Returns:
+        list[tuple[int, int]]: ``[start, stop)`` spans covering ``range(len(circuits))``
+
+    Raises:
+        UnsupportedCircuitError: if one circuit alone exceeds a limit
+    """
+    spans: list[tuple[int, int]] = []
+    start, gates, size = 0, 0, _JOB_OVERHEAD_BYTES
+    for i, circuit in enumerate(circuits):
+        n, b = circuit.n_gates, circuit.json_size() + 1
+        if n > limits.max_gates or b + _JOB_OVERHEAD_BYTES > limits.max_bytes:
+            raise UnsupportedCircuitError(
+                f"circuit {i} has {n} gates and {b} bytes, more than one job may hold "
+                f"({limits.max_gates} gates, {limits.max_bytes} bytes); shorten it."
+            )
+        full = i - start >= limits.max_circuits
+        if full or gates + n > limits.max_gates or size + b > limits.max_bytes:
+            spans.append((start, i))
+            start, gates, size = i, 0, _JOB_OVERHEAD_BYTES
+        gates, size = gates + n, size + b
+    if len(circuits) > start:
+        spans.append((start, len(circuits)))
+    return spans
+
+
+def as_circuit(circuit: Circuit | Mapping[str, Any] | Sequence[Mapping[str, Any]]) -> Circuit:
+    """A :class:`Circuit` from itself, from ``{"qubits", "circuit", "gateset"?, "name"?}`` or
+    from a bare list of gate dicts (qubits: the highest index used, plus one).
+
+    >>> as_circuit([{"gate": "cnot", "control": 0, "target": 2}]).qubits
+    3
+    """
+    if isinstance(circuit, Circuit):
+        return circuit
+    try:
+        if isinstance(circuit, Mapping):
+            return Circuit.from_json(circuit)
+        gates = tuple(circuit)
+        wires = [
+            int(w)
+            for g in gates
+            for key in ("target", "control", "targets", "controls")
+            for w in (g.get(key, []) if isinstance(g.get(key, []), list) else [g[key]])
+        ]
+        return Circuit(qubits=max(wires, default=0) + 1, gates=gates)
+    except (AttributeError, KeyError, TypeError, ValueError) as error:
+        raise ConfigurationError(
+            f"not an IonQ circuit: {str(circuit)[:80]!r} ({error}); pass Circuit objects, "
+            "dicts with 'qubits' and 'circuit', or lists of gate dicts."
+        ) from error
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class JobManagerConfig:
+    """Settings of a :class:`JobManager`.
+
+    Args:
+        backend (str): IonQ backend of every job
+        noise (Mapping[str, Any] | None): ``{"model", "seed"}`` (simulator only)
+        settings (Mapping[str, Any] | None): ``{"compilation", "error_mitigation"}``
+        limits (JobLimits): packing limits (``max_circuits`` = ``max_circuits_per_job``)
+        max_concurrent_jobs (int): jobs in flight at once
+        timeout (float | None): overall deadline of one batch, seconds (``None``: none)
+        cancel_on_timeout (bool): cancel unfinished jobs when the deadline passes
+
+    Raises:
+        ConfigurationError: on an invalid value
+    """
+
+    backend: str = "simulator"
+    noise: Mapping[str, Any] | None = None
+    settings: Mapping[str, Any] | None = None
+    limits: JobLimits = field(default_factory=JobLimits)
+    max_concurrent_jobs: int = 8
+    timeout: float | None = 3600.0
+    cancel_on_timeout: bool = True
+
+    def __post_init__(self) -> None:
+        n = self.max_concurrent_jobs
+        if isinstance(n, bool) or not isinstance(n, int) or n < 1:
+            raise ConfigurationError(
+                f"JobManagerConfig.max_concurrent_jobs must be an int >= 1, got {n!r}."
+            )
+        if self.timeout is not None and not self.timeout > 0:
+            raise ConfigurationError(
+                f"JobManagerConfig.timeout must be > 0 seconds or None, got {self.timeout!r}."
+            )
+        if not isinstance(self.backend, str) or not self.backend:
+            raise ConfigurationError(
+                f"JobManagerConfig.backend must be a backend name, got {self.backend!r}."
+            )
+
+
+class JobManager:
+    """Async job manager over one :class:`~pennylane_qnative.ionq.client.IonQClient`.
+
+    Args:
+        client (IonQClient): the client (owned by the caller)
+        config (JobManagerConfig): the settings
+        journal (Journal | None): records batches so that they are paid for once
+    """
+
+    def __init__(
+        self, client: IonQClient, config: JobManagerConfig, *, journal: Journal | None = None
+    ) -> None:
+        self.client = client
+        self.config = config
+        self.journal = journal
+        self._owner = Journal.new_owner() if journal is not None else ""
+
+    def plan(
+        self,
+        circuits: Sequence[Circuit],
+        shots: int,
+        *,
+        name: str | None = None,
+        spans: Sequence[tuple[int, int]] | None = None,
+    ) -> list[JobRequest]:
+        """The job requests of a batch (pure): one per span of :func:`pack_circuits`."""
+        spans = spans if spans is not None else pack_circuits(circuits, limits=self.config.limits)
+        return [
+            JobRequest(
+                backend=self.config.backend,
+                shots=shots,
+                circuits=tuple(circuits[a:b]),
+                name=f"{name or 'qnative'} [{k + 1}/{len(spans)}]",
+                noise=self.config.noise,
+                settings=self.config.settings,
+            )
+            for k, (a, b) in enumerate(spans)
+        ]
+
+    def estimate_cost(
+        self, circuits: Sequence[Circuit], shots: int, *, rate_card: RateCard = DEFAULT_RATE_CARD
+    ) -> float:
+        """Estimated price of running the batch (sum over its packed jobs)."""
+        return sum(
+            estimate_payload_cost(r.to_payload(), rate_card=rate_card)
+            for r in self.plan(circuits, shots)
+        )
+
+    async def estimate_cost_remote(self, circuits: Sequence[Circuit], shots: int) -> float:
+        """Price of the batch according to the service (``GET /jobs/estimate`` per job)."""
+        total = 0.0
+        for request in self.plan(circuits, shots):
+            counts = sum(payload_gate_counts(request.to_payload()), GateCounts())
+            mitigation = (self.config.settings or {}).get("error_mitigation") or {}
+            estimate = await self.client.estimate(
+                backend=self.config.backend,
+                qubits=max(c.qubits for c in request.circuits),
+                shots=shots,
+                one_qubit_gates=counts.one_qubit,
+                two_qubit_gates=counts.two_qubit,
+                error_mitigation=bool(mitigation.get("debiasing", False)),
+            )
+            total += estimate.cost
+        return total
+
+    def digest(self, circuits: Sequence[Circuit], shots: int) -> str:
+        """The journal key of a batch."""
+        return batch_digest(
+            api_url=self.client.api_url,
+            backend=self.config.backend,
+            shots=shots,
+            circuits=[c.to_json() for c in circuits],
+            noise=self.config.noise,
+            settings=self.config.settings,
+        )
+
+    def _deadline(self, timeout: float | None) -> float | None:
+        timeout = self.config.timeout if timeout is None else timeout
+        return None if timeout is None else time.monotonic() + timeout
+
+    # -- one job -----------------------------------------------------------------------
+
+    async def _create(
+        self, request: JobRequest, *, digest: str | None, index: int, deadline: float | None
+    ) -> str:
+        """Create the job of ``request`` (journal-aware); returns its id."""
+        if self.journal is None or digest is None:
+            created = await self.client.create_job(request)
+            logger.info("job %s created (%d circuits)", created.id, len(request.circuits))
+            return created.id
+        journal, delay = self.journal, 0.05
+        while True:
+            claim = await asyncio.to_thread(journal.claim, digest, index, owner=self._owner)
+            if claim is not None:
+                break
+            chunk = (await asyncio.to_thread(journal.batch, digest))[index]
+            if chunk.job_id is not None:
+                return chunk.job_id
+            if deadline is not None and time.monotonic() > deadline:
+                raise JobTimeoutError(
+                    f"job {index} of batch {digest[:12]} is still being created by another "
+                    f"process ({chunk.owner}); wait for it or raise the timeout."
+                )
+            await asyncio.sleep(delay)  # another live process is creating it
+            delay = min(1.0, delay * 1.5)
+        tagged = request.with_metadata("qnative_client_id", claim.chunk.client_id)
+        try:
+            job_id = await self._create_claimed(tagged, claim.chunk.client_id, claim.resumed)
+        except IonQError as error:
+            maybe = not isinstance(error.status_code, int) or error.status_code >= 500
+            await asyncio.to_thread(
+                journal.release, digest, index, owner=self._owner, maybe_created=maybe
+            )
+            raise
+        await asyncio.to_thread(journal.record_job, digest, index, job_id)
+        return job_id
+
+    async def _create_claimed(self, request: JobRequest, client_id: str, resumed: bool) -> str:
+        if resumed:
+            found = await self.client.find_job(client_id)
+            if found is not None:
+                logger.info("job %s re-attached by client id %s", found.id, client_id)
+                return found.id
+        created = await self.client.create_job(request)
+        logger.info("job %s created (%d circuits)", created.id, len(request.circuits))
+        return created.id
+
+    async def _collect(self, job_id: str, *, deadline: float | None) -> list[Probabilities]:
+        """Wait for one job and fetch its results (recorded in the journal)."""
+        try:
+            job = await self.client.wait_for_job(job_id, deadline=deadline)
+        except (JobFailedError, JobCancelledError, IonQNotFoundError) as error:
+            if self.journal is not None:
+                await asyncio.to_thread(self.journal.record_failure, job_id, error.message)
+            raise
+        results = await self.client.get_probabilities(job)
+        logger.info("job %s completed (%d results)", job_id, len(results))
+        if self.journal is not None:
+            await asyncio.to_thread(self.journal.record_results, job_id, results)
+        return results
+
+    # -- batches -----------------------------------------------------------------------
+
+    async def _open(
+        self, circuits: Sequence[Circuit], shots: int, name: str | None
+    ) -> tuple[str | None, list[JobRequest], list[Any]]:
+        """The batch's digest, job requests and journal records (``[]`` without a journal)."""
+        spans = pack_circuits(circuits, limits=self.config.limits)
+        if self.journal is None:
+            return None, self.plan(circuits, shots, name=name, spans=spans), []
+        digest = self.digest(circuits, shots)
+        chunks = await asyncio.to_thread(
+            self.journal.open_batch, digest, spans=spans, n_circuits=len(circuits)
+        )
+        spans = [(c.start, c.stop) for c in chunks]
+        return digest, self.plan(circuits, shots, name=name, spans=spans), chunks
+
+    async def submit(
+        self, circuits: Sequence[Circuit], shots: int, *, name: str | None = None
+    ) -> list[str]:
+        """Create the jobs of a batch concurrently; returns their ids in batch order."""
+        digest, requests, chunks = await self._open(circuits, shots, name)
+        limit = asyncio.Semaphore(self.config.max_concurrent_jobs)
+
+        async def one(k: int) -> str:
+            if chunks and chunks[k].job_id is not None and chunks[k].state is not ChunkState.FAILED:
+                return chunks[k].job_id
+            async with limit:
+                return await self._create(requests[k], digest=digest, index=k, deadline=None)
+
+        return await _gather_or_cancel([one(k) for k in range(len(requests))])
+
+    async def results(
+        self, job_ids: Sequence[str], *, timeout: float | None = None
+    ) -> list[Probabilities]:
+        """Wait for jobs concurrently and return all their results, flattened in order.
+
+        The jobs already exist, so all of them are polled at once (polling is cheap: each
+        job sleeps until its predicted completion).
+        """
+        deadline = self._deadline(timeout)
+        coros = [self._collect(j, deadline=deadline) for j in job_ids]
+        per_job = await self._guard(job_ids, coros)
+        return [r for results in per_job for r in results]
+
+    async def execute(
+        self,
+        circuits: Sequence[Circuit],
+        shots: int,
+        *,
+        name: str | None = None,
+        timeout: float | None = None,
+    ) -> list[Probabilities]:
+        """Run a batch: create, poll and fetch each job as a pipeline; results in input order.
+
+        Raises:
+            JobFailedError: a job ended ``failed`` (its siblings keep running, journaled)
+            JobCancelledError: a job ended ``canceled``
+            JobTimeoutError: the deadline passed (unfinished jobs are cancelled)
+        """
+        deadline = self._deadline(timeout)
+        digest, requests, chunks = await self._open(circuits, shots, name)
+        limit = asyncio.Semaphore(self.config.max_concurrent_jobs)
+        created: list[str | None] = [None] * len(requests)
+
+        async def one(k: int) -> list[Probabilities]:
+            chunk = chunks[k] if chunks else None
+            if chunk is not None and chunk.results is not None:
+                return chunk.results
+            async with limit:
+                job_id = (
+                    chunk.job_id
+                    if chunk is not None and chunk.state is not ChunkState.FAILED
+                    else None
+                )
+                if job_id is None:
+                    job_id = await self._create(
+                        requests[k], digest=digest, index=k, deadline=deadline
+                    )
+                created[k] = job_id
+                return await self._collect(job_id, deadline=deadline)
+
+        per_job = await self._guard(created, [one(k) for k in range(len(requests))])
+        return [r for results in per_job for r in results]
+
+    async def _guard(self, job_ids: Sequence[str | None], coros: Sequence[Awaitable[T]]) -> list[T]:
+        """Gather; on a timeout, best-effort cancel every job that has not finished."""
+        try:
+            return await _gather_or_cancel(coros)
+        except JobTimeoutError as error:
+            if self.config.cancel_on_timeout:
+                await self._cancel_quietly([j for j in job_ids if j is not None])
+            ids = ", ".join(j for j in job_ids if j)
+            fate = (
+                "were cancelled; raise timeout= and run the batch again"
+                if self.config.cancel_on_timeout
+                else "keep running; run the same batch again to re-attach to them"
+            )
+            raise JobTimeoutError(
+                f"the batch did not finish before its deadline (jobs: {ids}); unfinished jobs "
+                f"{fate}.",
+                job_id=error.job_id,
+            ) from None
+
+    async def _cancel_quietly(self, job_ids: Sequence[str]) -> None:
+        async def cancel(job_id: str) -> None:
+            with contextlib.suppress(QnativeError):
+                job = await self.client.get_job(job_id)
+                if not job.status.terminal:
+                    await self.client.cancel_job(job_id)
+                    logger.info("job %s cancelled at the deadline", job_id)
+                    if self.journal is not None:  # the next run creates a new job
+                        await asyncio.to_thread(
+                            self.journal.record_failure, job_id, "cancelled at the deadline"
+                        )
+
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(asyncio.gather(*(cancel(j) for j in job_ids)), 10.0)
+
+
+async def _gather_or_cancel(coros: Sequence[Awaitable[T]]) -> list[T]:
+    """Like :func:`asyncio.gather`, but the first error cancels the remaining tasks."""
+    tasks = [asyncio.ensure_future(c) for c in coros]
+    try:
+        return list(await asyncio.gather(*tasks))
+    except BaseException:
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        raise
+
+
+class CircuitBatchManager:
+    """Synchronous facade over :class:`JobManager` (public as ``qnative.CircuitBatchManager``).
+
+    Args:
+        api_key (str | None): IonQ key (default ``$IONQ_API_KEY``/``$PENNYLANE_IONQ_API_KEY``)
+        api_url (str | None): API base URL (default ``$IONQ_API_URL`` or the real service)
+        backend (str): IonQ backend
+        noise (Mapping[str, Any] | None): noise model (simulator only)
+        settings (Mapping[str, Any] | None): compilation / error mitigation settings
+        max_circuits_per_job (int): packing limit (<= 5,000)
+        max_concurrent_jobs (int): jobs in flight at once
+        timeout (float | None): overall deadline of one batch, seconds
+        journal (bool): record batches in the persistent journal
+        journal_path (str | os.PathLike | None): journal file (default: user cache directory)
+        retry (RetryPolicy | None): request retry policy
+        poll (PollPolicy | None): polling schedule
+        transport (httpx.AsyncBaseTransport | None): injected HTTP transport (tests)
+        runner (EventLoopRunner | None): the event-loop runner (default: shared)
+        seed (int | None): seeds retry jitter
+
+    **Example** (against a local emulator)
+
+    >>> from pennylane_qnative.emulator import running
+    >>> bell = {"qubits": 2, "circuit": [{"gate": "h", "target": 0},
+    ...                                   {"gate": "cnot", "control": 0, "target": 1}]}
+    >>> with running() as url, CircuitBatchManager(
+    ...     api_key="k", api_url=url + "/v0.4", journal=False) as manager:
+    ...     [sorted(r) for r in manager.execute_batch([bell, bell], shots=100)]
+    [[0, 3], [0, 3]]
+    """
+
+    def __init__(
+        self,
+        *,
+        api_key: str | None = None,
+        api_url: str | None = None,
+        backend: str = "simulator",
+        noise: Mapping[str, Any] | None = None,
+        settings: Mapping[str, Any] | None = None,
+        max_circuits_per_job: int = 5_000,
+        max_concurrent_jobs: int = 8,
+        timeout: float | None = 3600.0,
+        journal: bool = True,
+        journal_path: str | os.PathLike[str] | None = None,
+        retry: RetryPolicy | None = None,
+        poll: PollPolicy | None = None,
+        transport: httpx.AsyncBaseTransport | None = None,
+        runner: EventLoopRunner | None = None,
+        seed: int | None = None,
+    ) -> None:
+        self.config = JobManagerConfig(
+            backend=backend,
+            noise=noise,
+            settings=settings,
+            limits=JobLimits(max_circuits=max_circuits_per_job),
+            max_concurrent_jobs=max_concurrent_jobs,
+            timeout=timeout,
+        )
+        self.client = IonQClient(
+            api_key=api_key,
+            api_url=api_url,
+            retry=retry,
+            poll=poll,
+            transport=transport,
+            seed=seed,
+            max_connections=max(8, 2 * max_concurrent_jobs),
+        )
+        self.journal = Journal(journal_path) if journal else None
+        self.manager = JobManager(self.client, self.config, journal=self.journal)
+        self.runner = runner or shared_runner()
+
+    def __repr__(self) -> str:
+        path = str(self.journal.path) if self.journal else None
+        return (
+            f"CircuitBatchManager(api_url={self.client.api_url!r}, "
+            f"backend={self.config.backend!r}, journal={path!r})"
+        )
+
+    def __enter__(self) -> CircuitBatchManager:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Close the HTTP connections and the journal (the shared runner keeps running)."""
+        with contextlib.suppress(RuntimeError):
+            self.runner.run(self.client.aclose())
+        if self.journal is not None:
+            self.journal.close()
+
+    def submit_batch(
+        self,
+        circuits: Sequence[Circuit | Mapping[str, Any]],
+        shots: int,
+        *,
+        name: str | None = None,
+    ) -> list[str]:
+        """Create the batch's jobs (journaled) and return their ids without waiting."""
+        batch = [as_circuit(c) for c in circuits]
+        return self.runner.run(self.manager.submit(batch, shots, name=name))
+
+    def get_results(
+        self, job_ids: Sequence[str], *, timeout: float | None = None
+    ) -> list[Probabilities]:
+        """Wait for the jobs and return their results, flattened in job then circuit order."""
+        return self.runner.run(self.manager.results(list(job_ids), timeout=timeout))
+
+    def execute_batch(
+        self,
+        circuits: Sequence[Circuit | Mapping[str, Any]],
+        shots: int,
+        *,
+        name: str | None = None,
+        timeout: float | None = None,
+    ) -> list[Probabilities]:
+        """Run a batch and return one probability map per circuit, in input order."""
+        batch = [as_circuit(c) for c in circuits]
+        return self.runner.run(self.manager.execute(batch, shots, name=name, timeout=timeout))
+
+    def estimate_cost(
+        self,
+        circuits: Sequence[Circuit | Mapping[str, Any]],
+        shots: int,
+        *,
+        rate_card: RateCard = DEFAULT_RATE_CARD,
+    ) -> float:
+        """Estimated price of a batch from the rate card (no request is sent).
+
+        Cross-check with ``GET /jobs/estimate`` through :meth:`estimate_cost_remote`.
+        """
+        return self.manager.estimate_cost(
+            [as_circuit(c) for c in circuits], shots, rate_card=rate_card
+        )
+
+    def estimate_cost_remote(
+        self, circuits: Sequence[Circuit | Mapping[str, Any]], shots: int
+    ) -> float:
+        """Price of a batch according to the service's ``GET /jobs/estimate``."""
+        batch = [as_circuit(c) for c in circuits]
+        return self.runner.run(self.manager.estimate_cost_remote(batch, shots))

@@ -1,0 +1,396 @@
+"""The persistent job journal: a batch of circuits is paid for once, even across crashes.
+
+Each batch is keyed by a content digest (:func:`batch_digest`: service URL, backend, shots,
+circuits, noise and settings). Before anything is submitted the journal records the batch and
+its plan (which circuits go into which job, and each job's client id); each job id is recorded
+as soon as the job exists, and each job's results as soon as they arrive. Submitting the same
+batch again — from this process, or from a new one after a crash — re-attaches to those jobs
+or returns the stored results.
+
+Storage is sqlite in WAL mode (safe for concurrent processes), in the user cache directory by
+default, with the directory ``0o700`` and the files ``0o600``. Results are stored as JSON (no
+pickle); no API key is ever stored.
+
+A job being created is *claimed* by its creator (``host:pid:token``). Another process waits for
+the claim to resolve, or takes it over when the owner died (same host, pid gone) or its lease
+expired; a taken-over claim is resolved by looking the client id up at the service first.
+
+**Example**
+
+>>> import tempfile, os
+>>> from pennylane_qnative.execution.journal import Journal
+>>> with tempfile.TemporaryDirectory() as tmp, Journal(os.path.join(tmp, "j.sqlite")) as j:
+...     chunks = j.open_batch("d1", spans=[(0, 2)], n_circuits=2)
+...     claim = j.claim("d1", 0, owner=j.new_owner())
+...     j.record_job("d1", 0, "job-1")
+...     j.record_results("job-1", [{0: 1.0}, {1: 0.5, 3: 0.5}])
+...     j.batch("d1")[0].results
+[{0: 1.0}, {1: 0.5, 3: 0.5}]
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+import socket
+import sqlite3
+import sys
+import threading
+import time
+import uuid
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+from pathlib import Path
+from typing import Any
+
+from pennylane_qnative.exceptions import JournalError
+
+__all__ = [
+    "ChunkRecord",
+    "ChunkState",
+    "Claim",
+    "Journal",
+    "batch_digest",
+    "default_journal_path",
+]
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS batches (
+    digest TEXT PRIMARY KEY, n_circuits INTEGER NOT NULL, created_at REAL NOT NULL
+);
+CREATE TABLE IF NOT EXISTS chunks (
+    digest TEXT NOT NULL, idx INTEGER NOT NULL, start INTEGER NOT NULL, stop INTEGER NOT NULL,
+    client_id TEXT NOT NULL, state TEXT NOT NULL, job_id TEXT, owner TEXT, lease_at REAL,
+    results TEXT, error TEXT, updated_at REAL NOT NULL,
+    PRIMARY KEY (digest, idx)
+);
+CREATE INDEX IF NOT EXISTS chunks_job ON chunks (job_id);
+"""
+
+
+class ChunkState(StrEnum):
+    """Where one job of a batch stands."""
+
+    PLANNED = "planned"
+    """Recorded, not yet submitted."""
+    CREATING = "creating"
+    """Claimed by a creator; the job may or may not exist yet."""
+    SUBMITTED = "submitted"
+    """The job exists (``job_id`` is set)."""
+    COMPLETED = "completed"
+    """Results are stored."""
+    FAILED = "failed"
+    """The job failed or was cancelled; the next run creates a new one."""
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class ChunkRecord:
+    """One job of a batch: circuits ``[start, stop)`` of the batch."""
+
+    index: int
+    start: int
+    stop: int
+    client_id: str
+    state: ChunkState
+    job_id: str | None = None
+    owner: str | None = None
+    results: list[dict[int, float]] | None = None
+    error: str | None = None
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Claim:
+    """The right to create one job; ``resumed``: an earlier creator may have created it."""
+
+    chunk: ChunkRecord
+    resumed: bool
+
+
+def default_journal_path() -> Path:
+    """``<user cache dir>/pennylane-qnative/journal.sqlite`` (platformdirs when installed)."""
+    try:
+        import platformdirs
+
+        base = Path(platformdirs.user_cache_dir("pennylane-qnative", appauthor=False))
+    except ImportError:
+        if sys.platform == "darwin":
+            root = Path.home() / "Library" / "Caches"
+        elif os.name == "nt":
+            root = Path(os.environ.get("LOCALAPPDATA") or Path.home() / "AppData" / "Local")
+        else:
+            root = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+        base = root / "pennylane-qnative"
+    return base / "journal.sqlite"
+
+
+def batch_digest(
+    *,
+    api_url: str,
+    backend: str,
+    shots: int,
+    circuits: Sequence[Mapping[str, Any]],
+    noise: Mapping[str, Any] | None = None,
+    settings: Mapping[str, Any] | None = None,
+    extra: Mapping[str, Any] | None = None,
+) -> str:
+    """SHA-256 of everything that determines a batch's results (canonical JSON).
+
+    >>> a = batch_digest(api_url="u", backend="simulator", shots=10, circuits=[{"qubits": 1}])
+    >>> a == batch_digest(api_url="u", backend="simulator", shots=11, circuits=[{"qubits": 1}])
+    False
+    """
+    content = {
+        "api_url": api_url,
+        "backend": backend,
+        "shots": shots,
+        "circuits": list(circuits),
+        "noise": noise,
+        "settings": settings,
+        "extra": extra,
+    }
+    text = json.dumps(content, sort_keys=True, separators=(",", ":"), allow_nan=False)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def _private_file(path: Path) -> None:
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    with contextlib.suppress(OSError):
+        os.chmod(path.parent, 0o700)
+    fd = os.open(path, os.O_CREAT | os.O_RDWR, 0o600)
+    os.close(fd)
+    os.chmod(path, 0o600)
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _row_to_chunk(row: sqlite3.Row) -> ChunkRecord:
+    results = None
+    if row["results"] is not None:
+        results = [{int(k): float(v) for k, v in r.items()} for r in json.loads(row["results"])]
+    return ChunkRecord(
+        index=row["idx"],
+        start=row["start"],
+        stop=row["stop"],
+        client_id=row["client_id"],
+        state=ChunkState(row["state"]),
+        job_id=row["job_id"],
+        owner=row["owner"],
+        results=results,
+        error=row["error"],
+    )
+
+
+class Journal:
+    """The sqlite journal of batches, their jobs and their results.
+
+    Args:
+        path (str | os.PathLike | None): the database file; default
+            :func:`default_journal_path`
+        lease_s (float): a claim older than this is taken over even if its owner looks alive
+        busy_timeout_s (float): how long to wait for another process's write lock
+
+    Raises:
+        JournalError: if the file cannot be created or opened
+    """
+
+    def __init__(
+        self,
+        path: str | os.PathLike[str] | None = None,
+        *,
+        lease_s: float = 600.0,
+        busy_timeout_s: float = 30.0,
+    ) -> None:
+        self.path = Path(path) if path is not None else default_journal_path()
+        self.lease_s = lease_s
+        self._lock = threading.Lock()
+        try:
+            _private_file(self.path)
+            self._db = sqlite3.connect(
+                self.path, timeout=busy_timeout_s, isolation_level=None, check_same_thread=False
+            )
+            self._db.row_factory = sqlite3.Row
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute("PRAGMA synchronous=NORMAL")
+            self._db.executescript(_SCHEMA)
+            for suffix in ("-wal", "-shm"):
+                side = self.path.with_name(self.path.name + suffix)
+                if side.exists():
+                    os.chmod(side, 0o600)
+        except (OSError, sqlite3.Error) as error:
+            raise JournalError(
+                f"cannot open the job journal at {self.path}: {error}; pass journal_path= "
+                "to a writable location or disable the journal."
+            ) from error
+
+    def __repr__(self) -> str:
+        return f"Journal(path={str(self.path)!r})"
+
+    def __enter__(self) -> Journal:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Close the database connection."""
+        with self._lock:
+            self._db.close()
+
+    @contextlib.contextmanager
+    def _write(self) -> Iterator[sqlite3.Connection]:
+        with self._lock:
+            try:
+                self._db.execute("BEGIN IMMEDIATE")
+                try:
+                    yield self._db
+                except BaseException:
+                    self._db.execute("ROLLBACK")
+                    raise
+                self._db.execute("COMMIT")
+            except sqlite3.Error as error:
+                raise JournalError(
+                    f"the job journal {self.path} could not be written: {error}; check disk "
+                    "space and permissions, or pass another journal_path."
+                ) from error
+
+    def _chunks(self, db: sqlite3.Connection, digest: str) -> list[ChunkRecord]:
+        rows = db.execute("SELECT * FROM chunks WHERE digest = ? ORDER BY idx", (digest,))
+        return [_row_to_chunk(r) for r in rows.fetchall()]
+
+    @staticmethod
+    def new_owner() -> str:
+        """A claim owner token: ``host:pid:random``."""
+        return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:12]}"
+
+    def open_batch(
+        self, digest: str, *, spans: Sequence[tuple[int, int]], n_circuits: int
+    ) -> list[ChunkRecord]:
+        """Record a batch and its plan unless already there; return the stored plan.
+
+        Args:
+            digest (str): the batch's :func:`batch_digest`
+            spans (Sequence[tuple[int, int]]): ``[start, stop)`` of each planned job
+            n_circuits (int): number of circuits of the batch
+
+        Returns:
+            list[ChunkRecord]: the jobs of the batch (an earlier plan wins)
+        """
+        now = time.time()
+        with self._write() as db:
+            existing = self._chunks(db, digest)
+            if existing:
+                return existing
+            db.execute("INSERT INTO batches VALUES (?, ?, ?)", (digest, n_circuits, now))
+            db.executemany(
+                "INSERT INTO chunks (digest, idx, start, stop, client_id, state, updated_at) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?)",
+                [
+                    (digest, i, a, b, uuid.uuid4().hex, ChunkState.PLANNED, now)
+                    for i, (a, b) in enumerate(spans)
+                ],
+            )
+            return self._chunks(db, digest)
+
+    def batch(self, digest: str) -> list[ChunkRecord]:
+        """The jobs of a batch (empty if unknown)."""
+        with self._lock:
+            return self._chunks(self._db, digest)
+
+    def _stale(self, owner: str | None, lease_at: float | None) -> bool:
+        if owner is None or lease_at is None or time.time() - lease_at > self.lease_s:
+            return True
+        host, _, rest = owner.partition(":")
+        pid = rest.partition(":")[0]
+        return host == socket.gethostname() and pid.isdigit() and not _pid_alive(int(pid))
+
+    def claim(self, digest: str, index: int, *, owner: str) -> Claim | None:
+        """Claim the creation of job ``index`` of a batch.
+
+        Returns:
+            Claim | None: the claim, or ``None`` when the job already exists or a live owner
+            is creating it (read :meth:`batch` again later)
+        """
+        with self._write() as db:
+            row = db.execute(
+                "SELECT * FROM chunks WHERE digest = ? AND idx = ?", (digest, index)
+            ).fetchone()
+            if row is None:
+                raise JournalError(f"batch {digest[:12]} has no job {index}; it was not opened.")
+            state = ChunkState(row["state"])
+            if state is ChunkState.CREATING and not self._stale(row["owner"], row["lease_at"]):
+                return None
+            if state not in (ChunkState.PLANNED, ChunkState.CREATING, ChunkState.FAILED):
+                return None
+            client_id = uuid.uuid4().hex if state is ChunkState.FAILED else row["client_id"]
+            db.execute(
+                "UPDATE chunks SET state = ?, owner = ?, lease_at = ?, client_id = ?, "
+                "job_id = NULL, error = NULL, updated_at = ? WHERE digest = ? AND idx = ?",
+                (ChunkState.CREATING, owner, time.time(), client_id, time.time(), digest, index),
+            )
+            chunk = _row_to_chunk(
+                db.execute(
+                    "SELECT * FROM chunks WHERE digest = ? AND idx = ?", (digest, index)
+                ).fetchone()
+            )
+            return Claim(chunk=chunk, resumed=state is ChunkState.CREATING)
+
+    def record_job(self, digest: str, index: int, job_id: str) -> None:
+        """The job of ``index`` exists: store its id (right after creation)."""
+        with self._write() as db:
+            db.execute(
+                "UPDATE chunks SET state = ?, job_id = ?, owner = NULL, updated_at = ? "
+                "WHERE digest = ? AND idx = ?",
+                (ChunkState.SUBMITTED, job_id, time.time(), digest, index),
+            )
+
+    def record_results(self, job_id: str, results: Sequence[Mapping[int, float]]) -> None:
+        """Store the results of a job (every chunk that points at it)."""
+        text = json.dumps([{str(k): float(v) for k, v in r.items()} for r in results])
+        with self._write() as db:
+            db.execute(
+                "UPDATE chunks SET state = ?, results = ?, updated_at = ? WHERE job_id = ?",
+                (ChunkState.COMPLETED, text, time.time(), job_id),
+            )
+
+    def record_failure(self, job_id: str, message: str) -> None:
+        """The job failed or was cancelled: the next run of its batch creates a new one."""
+        with self._write() as db:
+            db.execute(
+                "UPDATE chunks SET state = ?, error = ?, updated_at = ? WHERE job_id = ?",
+                (ChunkState.FAILED, message[:2000], time.time(), job_id),
+            )
+
+    def release(self, digest: str, index: int, *, owner: str, maybe_created: bool) -> None:
+        """Give up a claim after creation did not succeed.
+
+        Args:
+            digest (str): the batch
+            index (int): the job
+            owner (str): the claim owner
+            maybe_created (bool): the job may exist (ambiguous failure): the next claimant
+                looks its client id up before creating
+        """
+        state = ChunkState.CREATING if maybe_created else ChunkState.PLANNED
+        with self._write() as db:
+            db.execute(
+                "UPDATE chunks SET state = ?, owner = NULL, updated_at = ? "
+                "WHERE digest = ? AND idx = ? AND owner = ? AND state = ?",
+                (state, time.time(), digest, index, owner, ChunkState.CREATING),
+            )
+
+    def forget(self, digest: str) -> None:
+        """Delete a batch and its records."""
+        with self._write() as db:
+            db.execute("DELETE FROM chunks WHERE digest = ?", (digest,))
+            db.execute("DELETE FROM batches WHERE digest = ?", (digest,))
