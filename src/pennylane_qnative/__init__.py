@@ -29,17 +29,33 @@ _LAZY: dict[str, str] = {
     "QuantumCircuitCache": "pennylane_qnative.execution.cache",
     "SimulatorDevice": "pennylane_qnative.devices.simulator",
     "HardwareEfficientAnsatz": "pennylane_qnative.templates.hea",
+    "TrainingConfig": "pennylane_qnative.training.config",
+    "QuantumModel": "pennylane_qnative.training.model",
+    "QuantumTrainer": "pennylane_qnative.training.trainer",
+    "PerformanceTracker": "pennylane_qnative.training.tracker",
+    "gradient": "pennylane_qnative.gradients.decorator",
 }
 
 if TYPE_CHECKING:
     from pennylane_qnative.devices.simulator import SimulatorDevice as SimulatorDevice
     from pennylane_qnative.execution.cache import QuantumCircuitCache as QuantumCircuitCache
+    from pennylane_qnative.gradients.decorator import gradient as gradient
     from pennylane_qnative.templates.hea import HardwareEfficientAnsatz as HardwareEfficientAnsatz
+    from pennylane_qnative.training.config import TrainingConfig as TrainingConfig
+    from pennylane_qnative.training.model import QuantumModel as QuantumModel
+    from pennylane_qnative.training.tracker import PerformanceTracker as PerformanceTracker
+    from pennylane_qnative.training.trainer import QuantumTrainer as QuantumTrainer
 
 __all__ = ["QnativeError", "__version__", *_LAZY]
 
 
+# subpackages reachable as attributes: ``qnative.emulator.running(...)``
+_SUBPACKAGES = frozenset({"devices", "emulator", "execution", "gradients", "ionq", "training"})
+
+
 def __getattr__(name: str) -> Any:
+    if name in _SUBPACKAGES:
+        return importlib.import_module(f"pennylane_qnative.{name}")
     module = _LAZY.get(name)
     if module is None:
         raise AttributeError(f"module 'pennylane_qnative' has no attribute {name!r}")

@@ -40,7 +40,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import StrEnum
 from pathlib import Path
 from typing import Any
@@ -48,20 +48,28 @@ from typing import Any
 import numpy as np
 import pennylane as qp
 from pennylane.devices import Device, ExecutionConfig
-from pennylane.devices.modifiers import simulator_tracking, single_tape_support
+from pennylane.devices.modifiers import single_tape_support
 from pennylane.devices.preprocess import decompose
+from pennylane.devices.qubit.sampling import get_num_shots_and_executions
 from pennylane.exceptions import DeviceError
 from pennylane.tape import QuantumScript, QuantumScriptBatch
 from pennylane.typing import Result, ResultBatch
 
+from pennylane_qnative.devices._gradients import DeviceGradients
 from pennylane_qnative.devices.errors import DeviceConfigurationError
+from pennylane_qnative.exceptions import ConfigurationError
 from pennylane_qnative.execution.batching import (
     group_by_structure,
     merge_broadcast,
     mergeable,
     split_broadcast,
 )
-from pennylane_qnative.execution.cache import QuantumCircuitCache, copy_result, fingerprint
+from pennylane_qnative.execution.cache import (
+    QuantumCircuitCache,
+    context_bytes,
+    copy_result,
+    fingerprint,
+)
 
 __all__ = ["Backend", "SimulatorDevice"]
 
@@ -114,6 +122,20 @@ def _make_backend(backend: Backend, wires: Any, seed: Any) -> Device:
         ) from error
 
 
+def _check_options(*, max_workers: Any, seed: Any) -> None:
+    def positive_int(value: Any) -> bool:
+        return isinstance(value, int) and not isinstance(value, bool) and value >= 1
+
+    if max_workers is not None and not positive_int(max_workers):
+        raise DeviceConfigurationError(
+            f"max_workers must be a positive integer or None, got {max_workers!r}."
+        )
+    if seed is not None and not (positive_int(seed) or seed == 0):
+        raise DeviceConfigurationError(
+            f"seed must be a non-negative integer or None, got {seed!r}."
+        )
+
+
 def _make_cache(cache: bool | QuantumCircuitCache | None, **options: Any) -> Any:
     if isinstance(cache, QuantumCircuitCache):
         return cache
@@ -126,7 +148,6 @@ def _make_cache(cache: bool | QuantumCircuitCache | None, **options: Any) -> Any
     )
 
 
-@simulator_tracking
 @single_tape_support
 class SimulatorDevice(Device):
     """Local simulator with exact result caching and broadcast batching.
@@ -171,27 +192,38 @@ class SimulatorDevice(Device):
         cache_finite_shots: str = "skip",
     ) -> None:
         super().__init__(wires=wires, shots=shots)
-        if max_workers is not None and (not isinstance(max_workers, int) or max_workers < 1):
-            raise DeviceConfigurationError(
-                f"max_workers must be a positive integer or None, got {max_workers!r}."
-            )
+        _check_options(max_workers=max_workers, seed=seed)
         self.backend = _parse_backend(backend)
         self.seed = seed
         self.max_workers = max_workers
         self.batch = bool(batch)
-        self.cache = _make_cache(
-            cache,
-            max_entries=cache_size,
-            max_bytes=cache_bytes,
-            ttl=cache_ttl,
-            finite_shots=cache_finite_shots,
-        )
-        seeds = np.random.SeedSequence(seed).spawn(1 + (max_workers or 0))
+        try:
+            self.cache = _make_cache(
+                cache,
+                max_entries=cache_size,
+                max_bytes=cache_bytes,
+                ttl=cache_ttl,
+                finite_shots=cache_finite_shots,
+            )
+        except ConfigurationError as error:
+            raise DeviceConfigurationError(f"qnative.simulator: {error.message}") from None
+        self.reseed(seed)
+        self.cache_context = {"device": self.name, "backend": self.backend.value}
+        """What the device adds to cache keys (for ``dev.cache.prewarm(..., context=...)``)."""
+        self._context = context_bytes(self.cache_context)
+        self._gradients = DeviceGradients(self.execute)
+
+    def reseed(self, seed: int | None) -> None:
+        """Restart sampling from ``seed`` (between executions, never during one).
+
+        A trainer reseeds before each step with a seed derived from the run's seed and the
+        step number, so a resumed run draws exactly the shots the killed run would have.
+        """
+        seeds = np.random.SeedSequence(seed).spawn(1 + (self.max_workers or 0))
         self._backend = _make_backend(self.backend, self.wires, _int_seed(seeds[0]))
         self._workers = tuple(
             _make_backend(self.backend, self.wires, _int_seed(s)) for s in seeds[1:]
         )
-        self._context = f"{self.name}|{self.backend.value}".encode()
 
     def __repr__(self) -> str:
         wires = f"wires={len(self.wires)}, " if self.wires else ""
@@ -216,20 +248,26 @@ class SimulatorDevice(Device):
     def setup_execution_config(
         self, config: ExecutionConfig | None = None, circuit: QuantumScript | None = None
     ) -> ExecutionConfig:
-        """The backend's configuration (gradient method, interface, device options)."""
+        """The backend's configuration; ``diff_method="device"`` runs our gradient transforms.
+
+        With ``diff_method="device"``, ``gradient_kwargs={"method": ..., **options}`` names the
+        transform (see :func:`pennylane_qnative.gradients.resolve`; default ``"spsa"``) and
+        forward and gradient circuits run in one batch when ``grad_on_execution`` is true
+        (the default).
+        """
         config = config or ExecutionConfig()
-        if config.gradient_method == "device":
-            raise DeviceConfigurationError(
-                "diff_method='device' is not available on qnative.simulator yet. Use "
-                "'backprop', 'adjoint', 'parameter-shift', 'finite-diff' or 'spsa'."
-            )
-        return self._backend.setup_execution_config(config, circuit)
+        if config.gradient_method != "device":
+            return self._backend.setup_execution_config(config, circuit)
+        plain = replace(config, gradient_method=None, gradient_keyword_arguments={})
+        return self._gradients.configure(
+            config, self._backend.setup_execution_config(plain, circuit)
+        )
 
     def supports_derivatives(
         self, execution_config: ExecutionConfig | None = None, circuit: QuantumScript | None = None
     ) -> bool:
         if execution_config is not None and execution_config.gradient_method == "device":
-            return False
+            return True
         return self._backend.supports_derivatives(execution_config, circuit)
 
     def supports_jvp(self, execution_config=None, circuit=None) -> bool:
@@ -259,13 +297,35 @@ class SimulatorDevice(Device):
                     self.cache.put(keys[i], part)
         self._fill_duplicates(fps, results)
         if self.tracker.active:
-            self.tracker.update(
+            self._track(
+                circuits,
+                results,
                 cache_hits=hits,
                 cache_misses=sum(k is not None for k in keys) - hits,
                 merged_circuits=sum(len(u.indices) for u in units if u.merged),
                 backend_executions=len(units),
             )
         return tuple(results)
+
+    def _track(self, circuits: QuantumScriptBatch, results: list, **batch_keys: int) -> None:
+        """PennyLane's simulator keys (batches, executions, shots, results, resources) + ours.
+
+        ``executions`` counts circuits as hardware would run them (a broadcast tape of 10 is 10
+        executions); ``backend_executions`` counts what the backend actually simulated.
+        """
+        self.tracker.update(batches=1, batch_len=len(circuits), **batch_keys)
+        self.tracker.record()
+        resources = getattr(self.tracker, "record_resources", True)  # costly: opt-out exists
+        for circuit, result in zip(circuits, results, strict=True):
+            executions, shots = get_num_shots_and_executions(circuit)
+            info = {"executions": executions, "results": result}
+            if circuit.shots:
+                info["shots"] = shots
+            if resources:
+                specs = circuit.specs
+                info.update(resources=specs["resources"], errors=specs["errors"])
+            self.tracker.update(**info)
+            self.tracker.record()
 
     def _key(self, fp: Any) -> str | None:
         return None if self.cache is None else self.cache.key_for(fp, self._context)
@@ -342,24 +402,48 @@ class SimulatorDevice(Device):
             ]
             return tuple(r for future in futures for r in future.result())
 
-    # --- derivatives: the backend's own ---------------------------------------------------
+    # --- derivatives: ours for diff_method="device", else the backend's -------------------
 
     def compute_derivatives(self, circuits, execution_config=None):
-        return self._backend.compute_derivatives(circuits, execution_config)
+        config = execution_config or ExecutionConfig()
+        if config.gradient_method == "device":  # tracked by the execute it makes
+            return self._gradients.run(circuits, config, forward=False)[1]
+        self._track_derivatives(circuits, "derivative", derivative_batches=1)
+        return self._backend.compute_derivatives(circuits, config)
 
     def execute_and_compute_derivatives(self, circuits, execution_config=None):
-        return self._backend.execute_and_compute_derivatives(circuits, execution_config)
+        config = execution_config or ExecutionConfig()
+        if config.gradient_method == "device":
+            return self._gradients.run(circuits, config, forward=True)
+        self._track_derivatives(
+            circuits, "derivative", execute_and_derivative_batches=1, executions=len(circuits)
+        )
+        return self._backend.execute_and_compute_derivatives(circuits, config)
+
+    def _track_derivatives(self, circuits: QuantumScriptBatch, kind: str, **keys: int) -> None:
+        """PennyLane's derivative keys (``derivatives``, ``vjps``, ``jvps`` and batches)."""
+        if self.tracker.active:
+            self.tracker.update(**{f"{kind}s": len(circuits)}, **keys)
+            self.tracker.record()
 
     def compute_jvp(self, circuits, tangents, execution_config=None):
+        self._track_derivatives(circuits, "jvp", jvp_batches=1)
         return self._backend.compute_jvp(circuits, tangents, execution_config)
 
     def execute_and_compute_jvp(self, circuits, tangents, execution_config=None):
+        self._track_derivatives(
+            circuits, "jvp", execute_and_jvp_batches=1, executions=len(circuits)
+        )
         return self._backend.execute_and_compute_jvp(circuits, tangents, execution_config)
 
     def compute_vjp(self, circuits, cotangents, execution_config=None):
+        self._track_derivatives(circuits, "vjp", vjp_batches=1)
         return self._backend.compute_vjp(circuits, cotangents, execution_config)
 
     def execute_and_compute_vjp(self, circuits, cotangents, execution_config=None):
+        self._track_derivatives(
+            circuits, "vjp", execute_and_vjp_batches=1, executions=len(circuits)
+        )
         return self._backend.execute_and_compute_vjp(circuits, cotangents, execution_config)
 
     # --- cache ---------------------------------------------------------------------------

@@ -298,7 +298,7 @@ def _sizeof(value: Any) -> int:
         return 64 + sum(_sizeof(k) + _sizeof(v) for k, v in value.items())
     if isinstance(value, str):
         return 49 + len(value)
-    return 32
+    return 32 + int(getattr(value, "nbytes", 0))  # e.g. a sparse distribution
 
 
 def copy_result(value: Any) -> Any:
@@ -369,6 +369,10 @@ class QuantumCircuitCache:
         finite_shots (str | ShotsPolicy): ``"skip"`` (default) stores analytic results only;
             ``"reuse"`` also stores finite-shot results (see the module notes)
         compiled_max_entries (int): most compiled structures kept
+        store (ResultStore | None): a persistent layer: results missing in memory are looked
+            up there, and new results are written through to it
+        codec (tuple[Callable, Callable] | None): ``(encode, decode)`` between results and
+            JSON values, required with ``store``
 
     Raises:
         ConfigurationError: for a non-positive bound or an unknown policy
@@ -394,6 +398,8 @@ class QuantumCircuitCache:
         ttl: float | None = None,
         finite_shots: str | ShotsPolicy = ShotsPolicy.SKIP,
         compiled_max_entries: int = 1_024,
+        store: Any = None,
+        codec: tuple[Callable[[Any], Any], Callable[[Any], Any]] | None = None,
     ) -> None:
         _check_positive("max_entries", max_entries, integer=True)
         _check_positive("max_bytes", max_bytes, integer=True)
@@ -407,13 +413,18 @@ class QuantumCircuitCache:
             raise ConfigurationError(
                 f"finite_shots must be one of {allowed}, got {finite_shots!r}."
             ) from None
+        if store is not None and codec is None:
+            raise ConfigurationError("a persistent store needs codec=(encode, decode).")
+        self.store, self._codec = store, codec
         self.max_entries = max_entries
         self.max_bytes = max_bytes
         self.ttl = ttl
         self._lock = threading.Lock()
         self._results = _make_store(max_entries, max_bytes, ttl)
         self._compiled = _make_store(compiled_max_entries, 2**62, None)
-        self._counts = dict.fromkeys(("hits", "misses", "compiled_hits", "compiled_misses"), 0)
+        self._counts = dict.fromkeys(
+            ("hits", "misses", "persistent_hits", "compiled_hits", "compiled_misses"), 0
+        )
 
     def __repr__(self) -> str:
         return (
@@ -446,11 +457,25 @@ class QuantumCircuitCache:
             return default
         with self._lock:
             value = self._results.get(key, _MISSING)
+            if value is not _MISSING:
+                self._counts["hits"] += 1
+                return copy_result(value)
+        value = self._from_store(key)
+        with self._lock:
             if value is _MISSING:
                 self._counts["misses"] += 1
                 return default
             self._counts["hits"] += 1
+            self._counts["persistent_hits"] += 1
+            if _sizeof(value) <= self.max_bytes:
+                self._results[key] = value
         return copy_result(value)
+
+    def _from_store(self, key: str) -> Any:
+        if self.store is None:
+            return _MISSING
+        data = self.store.get(key)
+        return _MISSING if data is None else self._codec[1](data)
 
     def put(self, key: str | None, result: Any) -> None:
         """Store a copy of ``result`` under ``key`` (ignored when ``key`` is ``None``).
@@ -460,6 +485,8 @@ class QuantumCircuitCache:
         if key is None:
             return
         value = copy_result(result)
+        if self.store is not None:
+            self.store.put(key, self._codec[0](value))
         if _sizeof(value) > self.max_bytes:
             return
         with self._lock:

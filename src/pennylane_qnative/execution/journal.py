@@ -36,7 +36,6 @@ import json
 import os
 import socket
 import sqlite3
-import sys
 import threading
 import time
 import uuid
@@ -109,21 +108,19 @@ class Claim:
     resumed: bool
 
 
-def default_journal_path() -> Path:
-    """``<user cache dir>/pennylane-qnative/journal.sqlite`` (platformdirs when installed)."""
-    try:
-        import platformdirs
+def default_cache_dir() -> Path:
+    """``$QNATIVE_CACHE_DIR``, else ``<user cache dir>/pennylane-qnative`` (platformdirs)."""
+    override = os.environ.get("QNATIVE_CACHE_DIR")
+    if override:
+        return Path(override)
+    import platformdirs
 
-        base = Path(platformdirs.user_cache_dir("pennylane-qnative", appauthor=False))
-    except ImportError:
-        if sys.platform == "darwin":
-            root = Path.home() / "Library" / "Caches"
-        elif os.name == "nt":
-            root = Path(os.environ.get("LOCALAPPDATA") or Path.home() / "AppData" / "Local")
-        else:
-            root = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
-        base = root / "pennylane-qnative"
-    return base / "journal.sqlite"
+    return Path(platformdirs.user_cache_dir("pennylane-qnative", appauthor=False))
+
+
+def default_journal_path() -> Path:
+    """``<cache dir>/journal.sqlite`` (see :func:`default_cache_dir`)."""
+    return default_cache_dir() / "journal.sqlite"
 
 
 def batch_digest(

@@ -1,0 +1,171 @@
+"""The ``qnative`` command line: ``train`` and ``benchmark``.
+
+``qnative train`` runs the reference workload (see :mod:`pennylane_qnative.training.reference`)
+on ``qnative.simulator`` by default, compares it with the v3.2-style baseline it measures, and
+writes the history (CSV), the plot (PNG) and the checkpoint into ``--output-dir``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from pennylane_qnative.exceptions import QnativeError
+
+__all__ = ["main"]
+
+GRADIENTS = ("adaptive", "spsa", "parameter_shift", "natural", "richardson")
+
+
+def _train_parser(sub: Any) -> None:
+    p = sub.add_parser("train", help="train the reference classifier (or your settings)")
+    p.add_argument("--device", default="qnative.simulator", help="PennyLane device name")
+    p.add_argument("--gradient", default="spsa", choices=GRADIENTS, help="gradient method")
+    p.add_argument("--epochs", type=int, default=5)
+    p.add_argument("--batch-size", type=int, default=10)
+    p.add_argument("--learning-rate", type=float, default=0.1)
+    p.add_argument("--depth", type=int, default=2, help="ansatz layers")
+    p.add_argument("--samples", type=int, default=100, help="training samples")
+    p.add_argument("--shots", type=int, default=None, help="shots per circuit (default exact)")
+    p.add_argument("--budget", type=float, default=None, help="USD budget (cloud devices)")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--output-dir", type=Path, default=Path("runs/reference"))
+    p.add_argument("--resume", action="store_true", help="continue from the checkpoint")
+    p.add_argument("--baseline-steps", type=int, default=2, help="v3.2 steps to time (0: skip)")
+    p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    p.add_argument("--device-option", action="append", default=[], metavar="KEY=JSON")
+
+
+def _device_options(pairs: Sequence[str], budget: float | None) -> dict[str, Any]:
+    options: dict[str, Any] = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep:
+            raise QnativeError(f"--device-option expects KEY=VALUE, got {pair!r}.")
+        try:
+            options[key] = json.loads(value)
+        except json.JSONDecodeError:
+            options[key] = value
+    if budget is not None:
+        options["budget_usd"] = budget
+    return options
+
+
+def cmd_train(args: argparse.Namespace) -> int:
+    from pennylane_qnative.training import QuantumModel, QuantumTrainer, TrainingConfig
+    from pennylane_qnative.training.reference import load_reference_data, time_v32_baseline
+
+    config = TrainingConfig(
+        learning_rate=args.learning_rate,
+        batch_size=args.batch_size,
+        n_qubits=8,
+        circuit_depth=args.depth,
+        epochs=args.epochs,
+        shots_per_circuit=args.shots,
+        seed=args.seed,
+        gradient_method=args.gradient,
+    )
+    data = load_reference_data(n_train=args.samples, seed=args.seed)
+    trainer = QuantumTrainer(
+        config,
+        args.device,
+        output_dir=args.output_dir,
+        progress=not args.no_progress,
+        device_kwargs=_device_options(args.device_option, args.budget),
+    )
+    model = QuantumModel.from_config(config)
+    start = time.perf_counter()
+    trainer.fit(
+        model,
+        data.X_train,
+        data.y_train,
+        validation_data=(data.X_test, data.y_test),
+        resume=args.resume,
+    )
+    wall = time.perf_counter() - start
+    stats = trainer.get_performance_stats()
+    test = trainer.evaluate(model, data.X_test, data.y_test)
+    plot = trainer.tracker.plot_history(args.output_dir / "history.png")
+    print(f"\nReference training on {args.device}, gradient {args.gradient}")
+    print(
+        f"  steps {stats['steps']}, circuits {stats['circuits']} "
+        f"({stats['circuits_per_step']:.0f}/step), jobs {stats['jobs']}, "
+        f"cost ${stats['cost_usd']:.2f}"
+    )
+    print(f"  training time {stats['seconds']:.2f} s (wall {wall:.2f} s incl. checkpoints)")
+    print(
+        f"  test accuracy {test['accuracy']:.3f} on {len(data.y_test)} held-out samples, "
+        f"test loss {test['loss']:.4f}"
+    )
+    if args.baseline_steps > 0:
+        baseline = time_v32_baseline(
+            QuantumModel.from_config(config),
+            data.X_train,
+            data.y_train,
+            batch_size=config.batch_size,
+            steps=args.baseline_steps,
+        )
+        total = baseline.extrapolate(stats["steps"])
+        print(
+            f"  v3.2-style baseline (per-sample parameter shift on default.qubit, "
+            f"{baseline.steps_measured} steps measured):"
+        )
+        print(
+            f"    {baseline.circuits_per_step} circuits/step, {baseline.seconds_per_step:.2f} "
+            f"s/step -> {total:.1f} s for {stats['steps']} steps"
+        )
+        print(
+            f"    this run: {baseline.circuits_per_step / max(stats['circuits_per_step'], 1):.1f}x "
+            f"fewer circuits per step, {total / max(stats['seconds'], 1e-9):.0f}x faster"
+        )
+    print(f"  outputs: {args.output_dir}/ (history.csv, checkpoint.json, {plot.name})")
+    return 0
+
+
+def cmd_benchmark(args: argparse.Namespace) -> int:
+    from pennylane_qnative.training import QuantumModel, QuantumTrainer, TrainingConfig
+    from pennylane_qnative.training.reference import load_reference_data
+
+    data = load_reference_data(seed=args.seed)
+    print(f"{'method':16s} {'circuits':>9s} {'seconds':>8s} {'test acc':>8s}")
+    for method in args.methods:
+        config = TrainingConfig(gradient_method=method, seed=args.seed, epochs=args.epochs)
+        trainer = QuantumTrainer(config, args.device, progress=False)
+        model = QuantumModel.from_config(config)
+        trainer.fit(model, data.X_train, data.y_train)
+        stats = trainer.get_performance_stats()
+        accuracy = trainer.evaluate(model, data.X_test, data.y_test)["accuracy"]
+        print(f"{method:16s} {stats['circuits']:9d} {stats['seconds']:8.2f} {accuracy:8.3f}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="qnative", description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+    _train_parser(sub)
+    bench = sub.add_parser("benchmark", help="compare gradient methods on the reference workload")
+    bench.add_argument("--device", default="qnative.simulator")
+    bench.add_argument("--methods", nargs="+", default=list(GRADIENTS), choices=GRADIENTS)
+    bench.add_argument("--epochs", type=int, default=5)
+    bench.add_argument("--seed", type=int, default=0)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``qnative`` console script."""
+    args = build_parser().parse_args(argv)
+    commands = {"train": cmd_train, "benchmark": cmd_benchmark}
+    try:
+        return commands[args.command](args)
+    except QnativeError as error:
+        print(f"qnative {args.command}: {error}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,92 @@
+"""``diff_method="device"``: our gradient transforms, run inside a device in one batch.
+
+A QNode with ``diff_method="device"`` and ``gradient_kwargs={"method": ..., **options}`` asks
+the device for derivatives. The device resolves the method once (named stateful methods such
+as ``"spsa"`` or ``"adaptive"`` keep their state across steps because the device holds them),
+transforms each circuit into its gradient circuits, and executes the forward circuits and all
+gradient circuits in ONE ``execute`` batch, which on a cloud device is one job.
+"""
+
+from __future__ import annotations
+
+import threading
+import warnings
+from dataclasses import replace
+from typing import Any
+
+from pennylane.devices import ExecutionConfig
+from pennylane.tape import QuantumScriptBatch
+from pennylane.transforms.core import Transform
+from pennylane.typing import ResultBatch
+
+from pennylane_qnative.gradients import resolve
+
+__all__ = ["DeviceGradients"]
+
+_NO_TRAINABLE_WARNING = "Attempted to compute the gradient of a tape with no trainable"
+
+
+class DeviceGradients:
+    """Resolves and runs the device-side gradient method of an execution config.
+
+    Args:
+        execute (Callable): the device's ``execute(circuits, config)``
+    """
+
+    def __init__(self, execute: Any) -> None:
+        self._execute = execute
+        self._resolved: dict[tuple, Transform] = {}
+        self._lock = threading.Lock()
+
+    def transform(self, config: ExecutionConfig) -> Transform:
+        """The transform named by ``config.gradient_keyword_arguments`` (default ``"spsa"``)."""
+        options = dict(config.gradient_keyword_arguments or {})
+        method = options.pop("method", "spsa")
+        if isinstance(method, Transform):
+            return resolve(method, **options)
+        key = (method, repr(sorted(options.items())))
+        with self._lock:
+            transform = self._resolved.get(key)
+            if transform is None:
+                transform = self._resolved[key] = resolve(method, **options)
+        return transform
+
+    def configure(self, requested: ExecutionConfig, base: ExecutionConfig) -> ExecutionConfig:
+        """``base`` (the device's config without gradient) set up for device gradients.
+
+        Validates the method and its options now, before anything runs.
+        """
+        self.transform(requested)
+        on_execution = True if requested.grad_on_execution is None else requested.grad_on_execution
+        return replace(
+            base,
+            gradient_method="device",
+            gradient_keyword_arguments=requested.gradient_keyword_arguments,
+            use_device_gradient=True,
+            use_device_jacobian_product=False,
+            grad_on_execution=on_execution,
+            convert_to_numpy=True,
+        )
+
+    def run(
+        self, circuits: QuantumScriptBatch, config: ExecutionConfig, *, forward: bool
+    ) -> tuple[ResultBatch, tuple]:
+        """Forward circuits (if ``forward``) and every gradient circuit in one ``execute``.
+
+        Returns:
+            tuple: ``(results, jacobians)``; ``results`` is empty when ``forward`` is false
+        """
+        transform = self.transform(config)
+        with warnings.catch_warnings():  # PennyLane asks for a Jacobian of no parameters
+            warnings.filterwarnings("ignore", message=_NO_TRAINABLE_WARNING)
+            plans = [transform(circuit) for circuit in circuits]
+        batch = list(circuits) if forward else []
+        for tapes, _ in plans:
+            batch.extend(tapes)
+        results = self._execute(batch, config)
+        offset = len(circuits) if forward else 0
+        jacobians = []
+        for tapes, postprocess in plans:
+            jacobians.append(postprocess(results[offset : offset + len(tapes)]))
+            offset += len(tapes)
+        return (tuple(results[: len(circuits)]) if forward else ()), tuple(jacobians)

@@ -1,0 +1,181 @@
+"""``TrainingConfig``: every setting of a training run, frozen and validated.
+
+Field names follow the v3.2/v3.3 API of the specification this project implements, so
+existing configurations keep working.
+
+**Example**
+
+>>> from pennylane_qnative import TrainingConfig
+>>> config = TrainingConfig(n_qubits=4, circuit_depth=2, gradient_method="spsa", seed=7)
+>>> config.batch_size, config.epochs
+(10, 5)
+>>> import dataclasses
+>>> dataclasses.replace(config, epochs=10).epochs
+10
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass, fields
+from enum import StrEnum
+from typing import Any
+
+from pennylane_qnative.exceptions import ConfigurationError
+
+__all__ = ["GradientMethod", "Loss", "Optimizer", "TrainingConfig"]
+
+
+class GradientMethod(StrEnum):
+    """How the trainer differentiates the circuit."""
+
+    ADAPTIVE = "adaptive"
+    SPSA = "spsa"
+    PARAMETER_SHIFT = "parameter_shift"
+    NATURAL = "natural"
+    RICHARDSON = "richardson"
+
+
+class Loss(StrEnum):
+    """Training loss on the model outputs."""
+
+    MSE = "mse"
+    CROSS_ENTROPY = "cross_entropy"
+    HINGE = "hinge"
+
+
+class Optimizer(StrEnum):
+    """Update rule applied to the gradient."""
+
+    ADAM = "adam"
+    SGD = "sgd"
+    MOMENTUM = "momentum"
+
+
+def _enum(cls: type[StrEnum], name: str, value: Any) -> StrEnum:
+    # accept the spec's spellings: "parameter-shift" and "parameter_shift", any case
+    text = str(value).strip().lower().replace("-", "_") if isinstance(value, str) else value
+    try:
+        return cls(text)
+    except ValueError:
+        allowed = ", ".join(repr(m.value) for m in cls)
+        raise ConfigurationError(f"{name} must be one of {allowed}, got {value!r}.") from None
+
+
+def _require(ok: bool, name: str, value: Any, allowed: str) -> None:
+    if not ok:
+        raise ConfigurationError(f"{name} must be {allowed}, got {value!r}.")
+
+
+def _is_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class TrainingConfig:
+    """Settings of a training run.
+
+    Args:
+        learning_rate (float): step size of the optimiser (> 0)
+        batch_size (int): samples per mini-batch; each mini-batch is one broadcast execution
+        n_qubits (int): qubits of the model (= number of input features for angle embedding)
+        circuit_depth (int): layers of the hardware-efficient ansatz
+        epochs (int): passes over the training data
+        shots_per_circuit (int | None): shots per circuit; ``None`` for exact expectation values
+            where the device allows it
+        loss (str): ``"mse"``, ``"cross_entropy"`` or ``"hinge"``
+        optimizer (str): ``"adam"``, ``"sgd"`` or ``"momentum"``
+        seed (int | None): seed for initial weights, data order, SPSA directions and sampling
+        gradient_method (str): ``"adaptive"`` (default), ``"spsa"``, ``"parameter_shift"``,
+            ``"natural"`` or ``"richardson"``
+        enable_circuit_cache (bool): cache circuit results on the device
+        enable_batch_execution (bool): merge circuits of a step into one batch/job
+        cache_size (int): most cached results
+        batch_timeout (float): seconds one step's execution may take before it is abandoned
+            (cloud devices)
+        hardware_efficient_ansatz (bool): use :class:`~.HardwareEfficientAnsatz` (RY+RZ
+            layers); ``False`` uses PennyLane's ``StronglyEntanglingLayers`` (RX-RY-RZ)
+
+    Raises:
+        ConfigurationError: naming the field, the value and what is allowed
+    """
+
+    learning_rate: float = 0.1
+    batch_size: int = 10
+    n_qubits: int = 8
+    circuit_depth: int = 2
+    epochs: int = 5
+    shots_per_circuit: int | None = None
+    loss: str = Loss.MSE
+    optimizer: str = Optimizer.ADAM
+    seed: int | None = None
+    gradient_method: str = GradientMethod.ADAPTIVE
+    enable_circuit_cache: bool = True
+    enable_batch_execution: bool = True
+    cache_size: int = 10_000
+    batch_timeout: float = 600.0
+    hardware_efficient_ansatz: bool = True
+
+    def __post_init__(self) -> None:
+        set_ = object.__setattr__
+        set_(self, "loss", _enum(Loss, "loss", self.loss))
+        set_(self, "optimizer", _enum(Optimizer, "optimizer", self.optimizer))
+        set_(
+            self, "gradient_method", _enum(GradientMethod, "gradient_method", self.gradient_method)
+        )
+        _require(
+            _is_number(self.learning_rate) and self.learning_rate > 0,
+            "learning_rate",
+            self.learning_rate,
+            "a positive finite number",
+        )
+        for name in ("batch_size", "n_qubits", "circuit_depth", "epochs", "cache_size"):
+            value = getattr(self, name)
+            _require(_is_int(value) and value >= 1, name, value, "a positive integer")
+        shots = self.shots_per_circuit
+        _require(
+            shots is None or (_is_int(shots) and 1 <= shots <= 1_000_000),
+            "shots_per_circuit",
+            shots,
+            "None (exact) or an integer from 1 to 1,000,000",
+        )
+        _require(
+            self.seed is None or (_is_int(self.seed) and self.seed >= 0),
+            "seed",
+            self.seed,
+            "None or a non-negative integer",
+        )
+        _require(
+            _is_number(self.batch_timeout) and self.batch_timeout > 0,
+            "batch_timeout",
+            self.batch_timeout,
+            "a positive number of seconds",
+        )
+        for name in ("enable_circuit_cache", "enable_batch_execution", "hardware_efficient_ansatz"):
+            value = getattr(self, name)
+            _require(isinstance(value, bool), name, value, "True or False")
+
+    @property
+    def n_parameters(self) -> int:
+        """Number of trainable circuit parameters."""
+        per_qubit = 2 if self.hardware_efficient_ansatz else 3
+        return self.circuit_depth * self.n_qubits * per_qubit
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain JSON-serialisable values (enums as strings)."""
+        return {k: (v.value if isinstance(v, StrEnum) else v) for k, v in asdict(self).items()}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> TrainingConfig:
+        """Build from :meth:`to_dict` output; unknown keys raise a ConfigurationError."""
+        known = {f.name for f in fields(cls)}
+        unknown = sorted(set(data) - known)
+        if unknown:
+            raise ConfigurationError(
+                f"unknown TrainingConfig fields {unknown}; the fields are {sorted(known)}."
+            )
+        return cls(**data)

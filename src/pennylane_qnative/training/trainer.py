@@ -1,0 +1,491 @@
+"""``QuantumTrainer``: Keras-like ``fit`` for a :class:`~.QuantumModel`.
+
+Every optimisation step evaluates the whole mini-batch as one broadcast QNode call, and on our
+devices the gradient is computed *inside the device* (``diff_method="device"``): the forward
+circuit and all gradient circuits of the step are one device batch (one cloud job on
+``qnative.ionq``). After every step the trainer writes a checkpoint, so ``fit(...,
+resume=True)`` continues a killed run exactly.
+
+**Example**
+
+>>> import numpy as np
+>>> from pennylane_qnative import QuantumModel, QuantumTrainer, TrainingConfig
+>>> rng = np.random.default_rng(0)
+>>> X = rng.uniform(0, np.pi, (20, 2))
+>>> y = (X[:, 0] > X[:, 1]).astype(int)
+>>> config = TrainingConfig(n_qubits=2, circuit_depth=1, epochs=2, gradient_method="spsa", seed=1)
+>>> trainer = QuantumTrainer(config, "qnative.simulator", progress=False)
+>>> model = QuantumModel.from_config(config)
+>>> history = trainer.fit(model, X, y)
+>>> len(history["loss"])    # 2 epochs of 2 batches
+4
+>>> trainer.get_performance_stats()["circuits_per_step"]    # 10 forward + 20 SPSA circuits
+30.0
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import dataclasses
+import logging
+import time
+from collections.abc import Iterable, Iterator, Mapping
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pennylane as qp
+from pennylane import numpy as pnp
+
+from pennylane_qnative.exceptions import ConfigurationError
+from pennylane_qnative.gradients import AdaptiveGradient, resolve
+from pennylane_qnative.training.checkpoint import load_checkpoint, save_checkpoint
+from pennylane_qnative.training.config import GradientMethod, TrainingConfig
+from pennylane_qnative.training.data import ArrayLoader
+from pennylane_qnative.training.losses import LOSSES, accuracy, encode_targets
+from pennylane_qnative.training.model import QuantumModel
+from pennylane_qnative.training.optimizers import make_optimizer, state_from_dict, state_to_dict
+from pennylane_qnative.training.tracker import PerformanceTracker
+
+__all__ = ["QuantumTrainer"]
+
+logger = logging.getLogger(__name__)
+
+_METHOD_NAMES = {
+    GradientMethod.ADAPTIVE: "adaptive",
+    GradientMethod.SPSA: "spsa",
+    GradientMethod.PARAMETER_SHIFT: "parameter-shift",
+    GradientMethod.NATURAL: "natural",
+    GradientMethod.RICHARDSON: "richardson",
+}
+_STATEFUL = ("adaptive", "spsa", "natural")
+CHECKPOINT_NAME = "checkpoint.json"
+
+
+class _StepCounter(qp.Tracker):
+    """A device tracker that counts circuits and jobs without PennyLane's resource analysis."""
+
+    record_resources = False
+
+
+@contextlib.contextmanager
+def _counting(device: Any):
+    """Yield a dict filled, on exit, with the device's tracker totals of the block.
+
+    A user's active ``qp.Tracker`` on the device keeps recording (the counts are read from
+    it); otherwise a light counter is installed for the block and the old tracker put back.
+    """
+    counts: dict[str, float] = {}
+    tracker = device.tracker
+    if tracker.active:
+        before = dict(tracker.totals)
+        try:
+            yield counts
+        finally:
+            counts.update(_delta(tracker.totals, before))
+        return
+    counter = _StepCounter()
+    counter.active = True
+    device.tracker = counter
+    try:
+        yield counts
+    finally:
+        device.tracker = tracker
+        counts.update(counter.totals)
+
+
+def _delta(after: Mapping[str, Any], before: Mapping[str, Any]) -> dict[str, float]:
+    return {k: v - before.get(k, 0) for k, v in after.items() if isinstance(v, int | float)}
+
+
+class QuantumTrainer:
+    """Trains a :class:`~.QuantumModel` on a device.
+
+    Args:
+        config (TrainingConfig): the run's settings
+        device_or_name (str | Device): a device, or a device name built with
+            ``wires=config.n_qubits`` (and, for our devices, the config's cache and seed)
+        output_dir (str | Path | None): where checkpoints, history CSV and plots go; ``None``
+            keeps everything in memory (no resume)
+        progress (bool): show a tqdm progress bar
+        device_kwargs (dict | None): extra keyword arguments for a device built by name
+
+    Raises:
+        ConfigurationError: for a config, device or data that does not fit
+    """
+
+    def __init__(
+        self,
+        config: TrainingConfig,
+        device_or_name: Any = "qnative.simulator",
+        *,
+        output_dir: str | Path | None = None,
+        progress: bool = True,
+        device_kwargs: Mapping[str, Any] | None = None,
+    ) -> None:
+        if not isinstance(config, TrainingConfig):
+            raise ConfigurationError(
+                f"config must be a TrainingConfig, got {type(config).__name__}."
+            )
+        self.config = config
+        self.device = _make_device(device_or_name, config, dict(device_kwargs or {}))
+        self.output_dir = Path(output_dir) if output_dir is not None else None
+        self.progress = progress
+        self.tracker = PerformanceTracker()
+        self.gradient = resolve(_METHOD_NAMES[config.gradient_method], **_gradient_options(config))
+        self._loss = LOSSES[config.loss]
+
+    # --- public API ------------------------------------------------------------------------
+
+    def fit(
+        self,
+        model: QuantumModel,
+        data: Any,
+        y: Any = None,
+        *,
+        epochs: int | None = None,
+        validation_data: tuple[Any, Any] | None = None,
+        resume: bool = False,
+    ) -> dict[str, list[Any]]:
+        """Train ``model``; returns the per-step history (see :class:`~.PerformanceTracker`).
+
+        Args:
+            model (QuantumModel): the model; its parameters are updated in place
+            data: either ``X`` (with ``y``), or any iterable of ``(batch_x, batch_y)``
+                (a list, a generator, a torch ``DataLoader``); arrays are batched with
+                ``config.batch_size`` in a seeded order per epoch
+            y: labels or targets when ``data`` is ``X``
+            epochs (int | None): overrides ``config.epochs``
+            validation_data (tuple | None): ``(X_val, y_val)`` evaluated after each epoch
+            resume (bool): continue from ``output_dir``'s checkpoint
+        """
+        epochs = self.config.epochs if epochs is None else epochs
+        loader = self._loader(data, y)
+        if isinstance(loader, Iterator) and epochs > 1:
+            raise ConfigurationError(
+                "data is a one-pass iterator (a generator), so it cannot feed several epochs: "
+                "pass a list, X and y, or a re-iterable loader (e.g. a torch DataLoader)."
+            )
+        qnode = self._qnode(model)
+        run = _RunState.fresh(model, self.config)
+        self.tracker = PerformanceTracker()
+        if isinstance(loader, ArrayLoader):
+            run.data_seed = loader.seed
+        if resume:
+            run = self._restore(model, run, loader)
+        bar = self._progress_bar(epochs, loader)
+        try:
+            for epoch in range(run.epoch, epochs):
+                for index, (batch_x, batch_y) in enumerate(_batches(loader, epoch)):
+                    if epoch == run.epoch and index < run.batch_in_epoch:
+                        continue  # done before the checkpoint we resumed from
+                    self._step(model, qnode, run, epoch, index, batch_x, batch_y)
+                    self._after_step(model, run, epoch, index + 1, bar)
+                if validation_data is not None:
+                    with _counting(self.device) as counts:
+                        metrics = self.evaluate(model, *validation_data)
+                    self.tracker.log_evaluation(
+                        epoch,
+                        val_loss=metrics["loss"],
+                        val_accuracy=metrics["accuracy"],
+                        circuits=int(counts.get("executions", 0)),
+                    )
+                run.epoch, run.batch_in_epoch = epoch + 1, 0
+                self._checkpoint(model, run)
+        finally:
+            if bar is not None:
+                bar.close()
+        self._write_outputs()
+        return self.tracker.history
+
+    async def train(
+        self, model: QuantumModel, train_loader: Any, epochs: int | None = None, **kwargs: Any
+    ) -> dict[str, list[Any]]:
+        """``await trainer.train(model, loader, epochs=...)``: :meth:`fit` off the event loop."""
+        return await asyncio.to_thread(self.fit, model, train_loader, epochs=epochs, **kwargs)
+
+    def predict(self, model: QuantumModel, X: Any) -> np.ndarray:
+        """Model outputs for ``X`` (one broadcast execution per ``batch_size`` samples).
+
+        No gradient circuits are run.
+        """
+        qnode = self._qnode(model, differentiable=False)
+        weights = pnp.array(model.quantum_layer.parameters, requires_grad=False)
+        X = model.check_inputs(X)
+        size = self.config.batch_size
+        parts = [
+            np.asarray(model.forward(qnode, weights, X[i : i + size]))
+            for i in range(0, len(X), size)
+        ]
+        return np.concatenate([np.atleast_1d(p) for p in parts], axis=0)
+
+    def evaluate(self, model: QuantumModel, X: Any, y: Any) -> dict[str, float]:
+        """Loss and accuracy (classification) of the model on ``(X, y)``."""
+        outputs = self.predict(model, X)
+        targets = self._targets(model, y)
+        metrics = {"loss": float(self._loss(outputs, targets))}
+        metrics["accuracy"] = (
+            accuracy(outputs, targets) if model.task == "classification" else float("nan")
+        )
+        return metrics
+
+    def get_performance_stats(self) -> dict[str, Any]:
+        """Totals and averages of the steps so far, plus the device's cache statistics."""
+        stats = self.tracker.summary()
+        if hasattr(self.device, "cache_stats"):
+            stats["device_cache"] = self.device.cache_stats()
+        if isinstance(self.gradient, AdaptiveGradient):
+            stats["method_history"] = list(self.gradient.method_history)
+        return stats
+
+    def clear_caches(self) -> None:
+        """Empty the device's result cache."""
+        if hasattr(self.device, "clear_cache"):
+            self.device.clear_cache()
+
+    def optimize_hyperparameters(
+        self,
+        search_space: Mapping[str, Any],
+        n_trials: int,
+        *,
+        data: Any,
+        y: Any = None,
+        validation_data: tuple[Any, Any],
+        seed: int | None = None,
+    ) -> dict[str, Any]:
+        """Search ``TrainingConfig`` fields with optuna (TPE), minimising validation loss.
+
+        Args:
+            search_space (Mapping): field -> ``(low, high)`` (floats: log-uniform when
+                ``low > 0`` and ``high / low >= 100``; ints: uniform) or a list of choices
+            n_trials (int): number of trials
+            data, y: training data, as for :meth:`fit`
+            validation_data (tuple): ``(X_val, y_val)`` scored after each trial
+            seed (int | None): seed of the sampler
+
+        Returns:
+            dict: ``best_params``, ``best_value`` and the optuna ``study``
+        """
+        from pennylane_qnative.training.search import run_search
+
+        return run_search(self, search_space, n_trials, data, y, validation_data, seed)
+
+    # --- one step ----------------------------------------------------------------------------
+
+    def _step(self, model, qnode, run, epoch, index, batch_x, batch_y) -> None:
+        X = model.check_inputs(batch_x)
+        targets = self._targets(model, batch_y)
+        weights = pnp.array(model.quantum_layer.parameters, requires_grad=True)
+
+        outputs = []
+
+        def objective(w):
+            out = model.forward(qnode, w, X)
+            outputs.append(qp.math.unwrap(out))
+            return self._loss(out, targets)
+
+        if hasattr(self.device, "reseed") and self.config.seed is not None:
+            self.device.reseed(_step_seed(self.config.seed, run.step))  # exact resumes
+        start = time.perf_counter()
+        grad_fn = qp.grad(objective)
+        with _counting(self.device) as counts:
+            grads = np.asarray(grad_fn(weights))
+        loss = float(grad_fn.forward)
+        batch_accuracy = (
+            accuracy(np.asarray(outputs[-1]), targets) if model.task == "classification" else None
+        )
+        updates, run.opt_state = run.optimizer.update(grads, run.opt_state, weights)
+        model.quantum_layer.parameters = np.asarray(weights) + updates
+        if isinstance(self.gradient, AdaptiveGradient):
+            self.gradient.observe(loss)
+        seconds = time.perf_counter() - start
+        self.tracker.log_batch(
+            epoch=epoch,
+            step=run.step,
+            loss=loss,
+            accuracy=batch_accuracy,
+            grad_norm=float(np.linalg.norm(grads)),
+            circuits=int(counts.get("executions", 0)),
+            jobs=int(counts.get("jobs", counts.get("batches", 0))),
+            seconds=seconds,
+            cost_usd=float(counts.get("estimated_cost_usd", 0.0)),
+            cache_hits=int(counts.get("cache_hits", 0)),
+            cache_misses=int(counts.get("cache_misses", 0)),
+            method=_method_used(self.gradient, self.config),
+        )
+        run.step += 1
+
+    def _after_step(self, model, run, epoch, batch_in_epoch, bar) -> None:
+        run.epoch, run.batch_in_epoch = epoch, batch_in_epoch
+        self._checkpoint(model, run)
+        if bar is not None:
+            row = self.tracker.rows[-1]
+            bar.update(1)
+            bar.set_postfix(
+                loss=f"{row['loss']:.4f}",
+                circuits=sum(r["circuits"] for r in self.tracker.rows),
+                jobs=sum(r["jobs"] for r in self.tracker.rows),
+                cost=f"${sum(r['cost_usd'] for r in self.tracker.rows):.2f}",
+            )
+
+    # --- plumbing ----------------------------------------------------------------------------
+
+    def _qnode(self, model: QuantumModel, *, differentiable: bool = True) -> qp.QNode:
+        if not differentiable:
+            kwargs = {"diff_method": None}
+        elif _is_ours(self.device):
+            kwargs = {
+                "diff_method": "device",
+                "gradient_kwargs": {"method": self.gradient},
+                "grad_on_execution": True,
+            }
+        else:
+            kwargs = {"diff_method": self.gradient}
+        qnode = model.qnode(self.device, **kwargs)
+        if self.config.shots_per_circuit is not None:
+            qnode = qp.set_shots(qnode, shots=self.config.shots_per_circuit)
+        return qnode
+
+    def _loader(self, data: Any, y: Any) -> Any:
+        if y is not None:
+            return ArrayLoader(data, y, batch_size=self.config.batch_size, seed=self.config.seed)
+        if isinstance(data, tuple) and len(data) == 2 and not _is_batch_iterable(data):
+            return ArrayLoader(*data, batch_size=self.config.batch_size, seed=self.config.seed)
+        if not isinstance(data, Iterable):
+            raise ConfigurationError(
+                f"data must be X (with y) or an iterable of (batch_x, batch_y), got "
+                f"{type(data).__name__}."
+            )
+        return data
+
+    def _targets(self, model: QuantumModel, y: Any) -> np.ndarray:
+        return encode_targets(
+            y, output_dim=model.output_dim, classification=model.task == "classification"
+        )
+
+    def _checkpoint(self, model: QuantumModel, run: _RunState) -> None:
+        if self.output_dir is None:
+            return
+        state = {
+            "config": self.config.to_dict(),
+            "epoch": run.epoch,
+            "batch_in_epoch": run.batch_in_epoch,
+            "step": run.step,
+            "parameters": model.quantum_layer.parameters.tolist(),
+            "optimizer": state_to_dict(run.opt_state),
+            "gradient": _gradient_state(self.gradient),
+            "tracker": self.tracker.state_dict(),
+            "data_seed": run.data_seed,
+        }
+        save_checkpoint(self.output_dir / CHECKPOINT_NAME, state)
+
+    def _restore(self, model: QuantumModel, run: _RunState, loader: Any) -> _RunState:
+        if self.output_dir is None:
+            raise ConfigurationError("resume=True needs output_dir= (where the checkpoint is).")
+        path = self.output_dir / CHECKPOINT_NAME
+        if not path.exists():
+            logger.info("no checkpoint at %s: starting a new run", path)
+            return run
+        state = load_checkpoint(path)
+        saved = TrainingConfig.from_dict(state["config"])
+        if dataclasses.replace(saved, epochs=self.config.epochs) != self.config:
+            raise ConfigurationError(
+                f"the checkpoint at {path} was written with a different TrainingConfig "
+                f"({saved}); resume with the same settings or use a new output_dir."
+            )
+        model.quantum_layer.parameters = np.asarray(state["parameters"], dtype=float)
+        run.opt_state = state_from_dict(state["optimizer"])
+        if state["gradient"] is not None:
+            self.gradient.load_state_dict(state["gradient"])
+        self.tracker.load_state_dict(state["tracker"])
+        if isinstance(loader, ArrayLoader) and state.get("data_seed") is not None:
+            loader.seed = state["data_seed"]  # the killed run's order, even with seed=None
+        run.epoch, run.batch_in_epoch, run.step = (
+            state["epoch"],
+            state["batch_in_epoch"],
+            state["step"],
+        )
+        logger.info("resumed from %s at epoch %d, batch %d", path, run.epoch, run.batch_in_epoch)
+        return run
+
+    def _progress_bar(self, epochs: int, loader: Any):
+        if not self.progress:
+            return None
+        from tqdm.auto import tqdm
+
+        per_epoch = len(loader) if hasattr(loader, "__len__") else None
+        total = per_epoch * epochs if per_epoch is not None else None
+        return tqdm(total=total, desc="training", unit="step")
+
+    def _write_outputs(self) -> None:
+        if self.output_dir is None:
+            return
+        self.tracker.to_csv(self.output_dir / "history.csv")
+
+
+@dataclasses.dataclass(slots=True)
+class _RunState:
+    """Where a run stands: position, step counter, optimiser."""
+
+    epoch: int
+    batch_in_epoch: int
+    step: int
+    optimizer: Any
+    opt_state: Any
+    data_seed: int | None = None
+
+    @classmethod
+    def fresh(cls, model: QuantumModel, config: TrainingConfig) -> _RunState:
+        optimizer = make_optimizer(config.optimizer, config.learning_rate)
+        return cls(0, 0, 0, optimizer, optimizer.init(model.quantum_layer.parameters))
+
+
+def _make_device(device_or_name: Any, config: TrainingConfig, kwargs: dict[str, Any]) -> Any:
+    if isinstance(device_or_name, qp.devices.Device):
+        return device_or_name
+    if not isinstance(device_or_name, str):
+        raise ConfigurationError(
+            f"device_or_name must be a PennyLane device or a device name, got {device_or_name!r}."
+        )
+    if device_or_name == "qnative.simulator":
+        kwargs = {
+            "seed": config.seed,
+            "cache": config.enable_circuit_cache,
+            "cache_size": config.cache_size,
+            "batch": config.enable_batch_execution,
+            **kwargs,
+        }
+    return qp.device(device_or_name, wires=config.n_qubits, **kwargs)
+
+
+def _is_ours(device: Any) -> bool:
+    return str(getattr(device, "name", "")).startswith("qnative.")
+
+
+def _gradient_options(config: TrainingConfig) -> dict[str, Any]:
+    name = _METHOD_NAMES[config.gradient_method]
+    return {"seed": config.seed} if name in _STATEFUL else {}
+
+
+def _gradient_state(gradient: Any) -> dict[str, Any] | None:
+    return gradient.state_dict() if hasattr(gradient, "state_dict") else None
+
+
+def _method_used(gradient: Any, config: TrainingConfig) -> str:
+    history = getattr(gradient, "method_history", None)
+    return history[-1] if history else _METHOD_NAMES[config.gradient_method]
+
+
+def _step_seed(seed: int, step: int) -> int:
+    """The device's sampling seed of step ``step``: a function of the run seed and step only."""
+    return int(np.random.SeedSequence([seed, step]).generate_state(1)[0])
+
+
+def _batches(loader: Any, epoch: int):
+    return loader.epoch(epoch) if isinstance(loader, ArrayLoader) else iter(loader)
+
+
+def _is_batch_iterable(data: tuple) -> bool:
+    first = data[0]
+    return isinstance(first, tuple | list) and len(first) == 2

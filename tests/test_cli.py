@@ -1,0 +1,215 @@
+"""Tests for :mod:`pennylane_qnative.cli` (the ``qnative`` command line).
+
+The console script is exercised in subprocesses with tiny settings (8 qubits as the reference
+workload fixes, depth 1, 40 samples, batches of 5, 2 epochs: 16 steps); argument errors are
+checked in-process through :func:`main`.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from pennylane_qnative.cli import main
+
+pytest.importorskip("sklearn")
+
+TINY = [
+    "train",
+    "--samples", "40",
+    "--epochs", "2",
+    "--batch-size", "5",
+    "--depth", "1",
+    "--no-progress",
+]  # fmt: skip
+STEPS = 2 * 40 // 5
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+KILL_DEADLINE_S = 120.0
+
+
+def _qnative() -> list[str]:
+    script = Path(sys.executable).with_name("qnative")
+    if script.exists():
+        return [str(script)]
+    return [sys.executable, "-m", "pennylane_qnative.cli"]
+
+
+def _run(args, **kwargs) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [*_qnative(), *args], capture_output=True, text=True, timeout=300, check=False, **kwargs
+    )
+
+
+def _checkpoint(directory: Path) -> dict:
+    return json.loads((directory / "checkpoint.json").read_text(encoding="utf-8"))
+
+
+def _step(directory: Path) -> int:
+    try:
+        return int(_checkpoint(directory)["step"])
+    except (FileNotFoundError, json.JSONDecodeError, KeyError):
+        return -1
+
+
+@pytest.fixture(scope="module")
+def reference_run(tmp_path_factory):
+    """One uninterrupted tiny run (with a one-step baseline): its directory and stdout."""
+    directory = tmp_path_factory.mktemp("cli") / "run"
+    result = _run([*TINY, "--baseline-steps", "1", "--output-dir", str(directory)])
+    assert result.returncode == 0, result.stderr
+    return directory, result.stdout
+
+
+class TestTrain:
+    """qnative train writes its outputs and prints a summary."""
+
+    def test_outputs(self, reference_run):
+        """history.csv has one row per step, the checkpoint the final step, the plot is a PNG."""
+        directory, _ = reference_run
+        with (directory / "history.csv").open(newline="", encoding="utf-8") as handle:
+            rows = list(csv.DictReader(handle))
+        assert len(rows) == STEPS
+        assert [int(r["step"]) for r in rows] == list(range(STEPS))
+        assert all(int(r["circuits"]) == 3 * 5 for r in rows)  # SPSA: batch + 2 perturbed
+        checkpoint = _checkpoint(directory)
+        assert (checkpoint["epoch"], checkpoint["step"]) == (2, STEPS)
+        assert np.asarray(checkpoint["parameters"]).shape == (1, 8, 2)
+        assert (directory / "history.png").read_bytes()[:8] == PNG_SIGNATURE
+        assert (directory / "checkpoint.json").stat().st_mode & 0o077 == 0
+
+    def test_summary_lines(self, reference_run):
+        """The summary names device, steps, circuits, accuracy, baseline and outputs."""
+        _, stdout = reference_run
+        assert "Reference training on qnative.simulator, gradient spsa" in stdout
+        assert f"steps {STEPS}, circuits {STEPS * 15} (15/step), jobs {STEPS}" in stdout
+        assert "test accuracy" in stdout
+        assert "v3.2-style baseline" in stdout
+        assert "circuits/step" in stdout
+        assert "(history.csv, checkpoint.json, history.png)" in stdout
+
+    def test_resume_of_finished_run(self, reference_run, tmp_path):
+        """--resume on a finished run trains nothing more and keeps the parameters."""
+        source, _ = reference_run
+        directory = tmp_path / "run"
+        shutil.copytree(source, directory)
+        result = _run([*TINY, "--baseline-steps", "0", "--resume", "--output-dir", str(directory)])
+        assert result.returncode == 0, result.stderr
+        assert f"steps {STEPS}," in result.stdout
+        assert _checkpoint(directory)["parameters"] == _checkpoint(source)["parameters"]
+
+    def test_killed_run_resumes_exactly(self, reference_run, tmp_path):
+        """SIGKILL at step >= 2, then --resume: final parameters equal the uninterrupted run's."""
+        source, _ = reference_run
+        directory = tmp_path / "killed"
+        args = [*TINY, "--baseline-steps", "0", "--output-dir", str(directory)]
+        process = subprocess.Popen(
+            [*_qnative(), *args], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+        )
+        try:
+            deadline = time.monotonic() + KILL_DEADLINE_S
+            while _step(directory) < 2 and process.poll() is None:
+                assert time.monotonic() < deadline, "no checkpoint with step >= 2 in time"
+                time.sleep(0.005)
+            process.send_signal(signal.SIGKILL)
+            process.wait(timeout=30)
+        finally:
+            if process.poll() is None:
+                process.kill()
+                process.wait()
+        assert process.returncode == -signal.SIGKILL, "the run finished before it was killed"
+        interrupted_at = _step(directory)
+        assert 2 <= interrupted_at < STEPS
+        result = _run([*args, "--resume"])
+        assert result.returncode == 0, result.stderr
+        resumed, reference = _checkpoint(directory), _checkpoint(source)
+        assert np.array_equal(np.asarray(resumed["parameters"]), reference["parameters"])
+        assert resumed["optimizer"] == reference["optimizer"]
+        assert resumed["step"] == STEPS
+        losses = [row["loss"] for row in resumed["tracker"]["rows"]]
+        assert losses == [row["loss"] for row in reference["tracker"]["rows"]]
+        assert not [p.name for p in directory.iterdir() if p.name.endswith(".tmp")]
+
+    def test_console_script_error_exit(self, tmp_path):
+        """An invalid setting exits with status 2 and a message, before writing anything."""
+        result = _run(["train", "--batch-size", "0", "--output-dir", str(tmp_path / "x")])
+        assert result.returncode == 2
+        assert "qnative train: batch_size must be a positive integer, got 0." in result.stderr
+        assert not (tmp_path / "x").exists()
+
+
+class TestArguments:
+    """Argument errors, checked in-process."""
+
+    @pytest.mark.parametrize(
+        ("argv", "message"),
+        [
+            pytest.param([], "required", id="no-command"),
+            pytest.param(["train", "--gradient", "bogus"], "invalid choice", id="gradient"),
+            pytest.param(["train", "--epochs", "two"], "invalid int value", id="epochs-type"),
+            pytest.param(["benchmark", "--methods", "adam"], "invalid choice", id="method"),
+            pytest.param(["fly"], "invalid choice", id="command"),
+        ],
+    )
+    def test_parser_errors(self, capsys, argv, message):
+        """argparse rejects malformed arguments with exit status 2."""
+        with pytest.raises(SystemExit) as info:
+            main(argv)
+        assert info.value.code == 2
+        assert message in capsys.readouterr().err
+
+    @pytest.mark.parametrize(
+        ("extra", "message"),
+        [
+            pytest.param(["--epochs", "0"], "epochs must be a positive integer", id="epochs"),
+            pytest.param(["--learning-rate", "-1"], "learning_rate must be", id="lr"),
+            pytest.param(["--shots", "0"], "shots_per_circuit must be", id="shots"),
+            pytest.param(["--seed", "-3"], "seed must be", id="seed"),
+        ],
+    )
+    def test_config_errors(self, capsys, tmp_path, extra, message):
+        """Invalid settings return 2 with 'qnative train: <what is wrong>' on stderr."""
+        assert main([*TINY, "--output-dir", str(tmp_path), *extra]) == 2
+        err = capsys.readouterr().err
+        assert err.startswith("qnative train: ")
+        assert message in err
+
+    def test_bad_device_option(self, capsys, tmp_path):
+        """--device-option without '=' is refused with a message."""
+        argv = [*TINY, "--output-dir", str(tmp_path), "--device-option", "max_workers"]
+        assert main(argv) == 2
+        assert "--device-option expects KEY=VALUE, got 'max_workers'" in capsys.readouterr().err
+
+    def test_resume_with_other_settings(self, capsys, reference_run, tmp_path):
+        """--resume with a different learning rate is refused, leaving the run untouched."""
+        source, _ = reference_run
+        directory = tmp_path / "run"
+        shutil.copytree(source, directory)
+        before = (directory / "checkpoint.json").read_bytes()
+        argv = [*TINY, "--learning-rate", "0.2", "--resume", "--output-dir", str(directory)]
+        assert main(argv) == 2
+        assert "different TrainingConfig" in capsys.readouterr().err
+        assert (directory / "checkpoint.json").read_bytes() == before
+
+
+class TestBenchmark:
+    """qnative benchmark."""
+
+    def test_spsa_one_epoch(self, capsys):
+        """One method, one epoch: a header and one row with circuits and accuracy."""
+        assert main(["benchmark", "--methods", "spsa", "--epochs", "1"]) == 0
+        lines = capsys.readouterr().out.strip().splitlines()
+        assert lines[0].split() == ["method", "circuits", "seconds", "test", "acc"]
+        name, circuits, seconds, accuracy = lines[1].split()
+        assert name == "spsa"
+        assert int(circuits) == 10 * 3 * 10  # 10 steps of a 10-sample batch + 2 perturbed
+        assert float(seconds) > 0
+        assert 0.0 <= float(accuracy) <= 1.0
