@@ -58,6 +58,7 @@ from pennylane_qnative.ionq.pricing import (
 )
 
 __all__ = [
+    "BatchReport",
     "CircuitBatchManager",
     "EventLoopRunner",
     "JobLimits",
@@ -202,6 +203,23 @@ class JobManagerConfig:
             raise ConfigurationError(
                 f"JobManagerConfig.backend must be a backend name, got {self.backend!r}."
             )
+
+
+@dataclass(slots=True)
+class BatchReport:
+    """What running one batch involved, filled in by :meth:`JobManager.execute`.
+
+    Attributes:
+        job_ids (list[str]): the batch's jobs, in batch order
+        created (int): jobs created by this call
+        reused (int): jobs taken from the journal (re-attached, or results already stored)
+        billed_usd (float): billed cost read back from the service (paid backends only)
+    """
+
+    job_ids: list[str] = field(default_factory=list)
+    created: int = 0
+    reused: int = 0
+    billed_usd: float = 0.0
 
 
 class JobManager:
@@ -396,8 +414,12 @@ class JobManager:
         *,
         name: str | None = None,
         timeout: float | None = None,
+        report: BatchReport | None = None,
     ) -> list[Probabilities]:
         """Run a batch: create, poll and fetch each job as a pipeline; results in input order.
+
+        ``report``, when given, receives the job ids, created and reused counts, and the
+        billed cost.
 
         Raises:
             JobFailedError: a job ended ``failed`` (its siblings keep running, journaled)
@@ -409,9 +431,13 @@ class JobManager:
         limit = asyncio.Semaphore(self.config.max_concurrent_jobs)
         created: list[str | None] = [None] * len(requests)
 
+        report = report if report is not None else BatchReport()
+        report.job_ids = [""] * len(requests)
+
         async def one(k: int) -> list[Probabilities]:
             chunk = chunks[k] if chunks else None
             if chunk is not None and chunk.results is not None:
+                report.job_ids[k], report.reused = chunk.job_id or "", report.reused + 1
                 return chunk.results
             async with limit:
                 job_id = (
@@ -423,8 +449,15 @@ class JobManager:
                     job_id = await self._create(
                         requests[k], digest=digest, index=k, deadline=deadline
                     )
-                created[k] = job_id
-                return await self._collect(job_id, deadline=deadline)
+                    report.created += 1
+                else:
+                    report.reused += 1
+                created[k] = report.job_ids[k] = job_id
+                results = await self._collect(job_id, deadline=deadline)
+            if not DEFAULT_RATE_CARD.is_free(self.config.backend):
+                cost = await self.client.get_cost(job_id)
+                report.billed_usd += cost.billed if cost.billed is not None else 0.0
+            return results
 
         per_job = await self._guard(created, [one(k) for k in range(len(requests))])
         return [r for results in per_job for r in results]
@@ -591,10 +624,15 @@ class CircuitBatchManager:
         *,
         name: str | None = None,
         timeout: float | None = None,
+        report: BatchReport | None = None,
     ) -> list[Probabilities]:
-        """Run a batch and return one probability map per circuit, in input order."""
+        """Run a batch and return one probability map per circuit, in input order.
+
+        ``report`` (a :class:`BatchReport`) receives job ids, reuse counts and billed cost.
+        """
         batch = [as_circuit(c) for c in circuits]
-        return self.runner.run(self.manager.execute(batch, shots, name=name, timeout=timeout))
+        job = self.manager.execute(batch, shots, name=name, timeout=timeout, report=report)
+        return self.runner.run(job)
 
     def estimate_cost(
         self,

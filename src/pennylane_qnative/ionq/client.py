@@ -63,6 +63,7 @@ from pennylane_qnative.ionq.models import (
     CLIENT_ID_KEY,
     CostEstimate,
     Job,
+    JobCost,
     JobCreated,
     JobPage,
     JobRequest,
@@ -472,6 +473,11 @@ class IonQClient:
                 job_id=job.id,
             ) from None
 
+    async def get_cost(self, job_id: str) -> JobCost:
+        """``GET /jobs/{id}/cost``: the estimate and, once the job is final, the billed cost."""
+        data = await self._request("GET", f"jobs/{job_id}/cost", job_id=job_id)
+        return JobCost.from_json(data)
+
     async def estimate(
         self,
         *,
@@ -543,8 +549,8 @@ def _endpoint(method: str, path: str) -> str:
         return "results"
     if parts == ["jobs"]:
         return "list"
-    if parts[-1:] == ["estimate"]:
-        return "estimate"
+    if parts[-1:] in (["estimate"], ["cost"]):
+        return parts[-1]
     return "status" if len(parts) == 2 else "/".join(parts)
 
 

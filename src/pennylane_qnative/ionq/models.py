@@ -36,6 +36,7 @@ __all__ = [
     "Failure",
     "Gateset",
     "Job",
+    "JobCost",
     "JobCreated",
     "JobPage",
     "JobRequest",
@@ -385,6 +386,34 @@ class CostEstimate:
             unit=str(data.get("cost_unit") or data.get("estimated_unit") or "usd"),
             execution_time_ms=_ms(data.get("estimated_execution_time")),
             queue_time_ms=_ms(data.get("current_predicted_queue_time")),
+        )
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class JobCost:
+    """The answer of ``GET /jobs/{id}/cost``: estimate, and the billed amount once final."""
+
+    estimated: float
+    billed: float | None = None
+    unit: str = "usd"
+    dry_run: bool = False
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> JobCost:
+        """Parse ``{"estimated_cost": {value, unit}, "cost": {value, unit}?, "dry_run"}``."""
+
+        def value(entry: Any) -> float | None:
+            if entry is None:
+                return None
+            return float(entry.get("value", 0.0)) if isinstance(entry, Mapping) else float(entry)
+
+        estimate = data.get("estimated_cost")
+        unit = estimate.get("unit", "usd") if isinstance(estimate, Mapping) else "usd"
+        return cls(
+            estimated=value(estimate) or 0.0,
+            billed=value(data.get("cost")),
+            unit=str(unit),
+            dry_run=bool(data.get("dry_run", False)),
         )
 
 

@@ -1,0 +1,84 @@
+"""``ResultStore``: a persistent key -> JSON store in sqlite, the cache's disk layer.
+
+Results survive the process: a later run that needs a circuit already paid for reads it from
+disk. Values are JSON (no pickle). The file is created private to the user (0600, in a 0700
+directory) and uses WAL mode so several processes can share it.
+
+**Example**
+
+>>> import tempfile, pathlib
+>>> store = ResultStore(pathlib.Path(tempfile.mkdtemp()) / "results.sqlite")
+>>> store.put("k", {"p": [0.5, 0.5]})
+>>> store.get("k")
+{'p': [0.5, 0.5]}
+>>> store.get("missing") is None
+True
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import threading
+from pathlib import Path
+from typing import Any
+
+from pennylane_qnative.exceptions import JournalError
+
+__all__ = ["ResultStore"]
+
+
+class ResultStore:
+    """Key -> JSON value, in one sqlite file.
+
+    Args:
+        path (str | os.PathLike): the database file (created with its directory)
+
+    Raises:
+        JournalError: when the file cannot be created or opened
+    """
+
+    def __init__(self, path: str | os.PathLike) -> None:
+        self.path = Path(path)
+        self._lock = threading.Lock()
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+            self.path.touch(mode=0o600, exist_ok=True)
+            os.chmod(self.path, 0o600)
+            self._db = sqlite3.connect(self.path, check_same_thread=False, timeout=30.0)
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute(
+                "CREATE TABLE IF NOT EXISTS results (key TEXT PRIMARY KEY, value TEXT NOT NULL)"
+            )
+            self._db.commit()
+        except (OSError, sqlite3.Error) as error:
+            raise JournalError(
+                f"cannot open the result store {self.path} ({error}); pass another path or "
+                "disable the persistent cache."
+            ) from error
+
+    def __repr__(self) -> str:
+        return f"ResultStore({str(self.path)!r})"
+
+    def get(self, key: str) -> Any:
+        """The stored value, or ``None``."""
+        with self._lock:
+            row = self._db.execute("SELECT value FROM results WHERE key = ?", (key,)).fetchone()
+        return None if row is None else json.loads(row[0])
+
+    def put(self, key: str, value: Any) -> None:
+        """Store ``value`` (JSON-serialisable) under ``key``, replacing any previous one."""
+        text = json.dumps(value, allow_nan=False)
+        with self._lock:
+            self._db.execute("INSERT OR REPLACE INTO results VALUES (?, ?)", (key, text))
+            self._db.commit()
+
+    def __len__(self) -> int:
+        with self._lock:
+            return self._db.execute("SELECT COUNT(*) FROM results").fetchone()[0]
+
+    def close(self) -> None:
+        """Close the database."""
+        with self._lock:
+            self._db.close()
