@@ -1,9 +1,20 @@
 #!/usr/bin/env bash
 # The project's test command: our test suite, then PennyLane's device conformance suite
-# against our devices. Run it with the project's virtual environment first on PATH (the README
-# and .ci/run do), because pl-device-test runs whichever `pytest` PATH finds.
+# against our devices (qnative.ionq against a local emulator started here). Run it with the
+# project's virtual environment first on PATH (the README and .ci/run do), because
+# pl-device-test runs whichever `pytest` PATH finds.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+
+scratch=$(mktemp -d)
+emulator_pid=""
+cleanup() {
+    if [ -n "$emulator_pid" ]; then kill "$emulator_pid" 2>/dev/null || true; fi
+    rm -rf "$scratch"
+}
+trap cleanup EXIT
+# Journals and persistent caches of the tests go to a scratch directory, not the user's.
+export QNATIVE_CACHE_DIR="$scratch/cache"
 
 python -m pytest -q "$@"
 
@@ -13,4 +24,27 @@ echo "== pl-device-test: qnative.simulator (--shots 10000)"
 pl-device-test --device qnative.simulator --shots 10000 -q -p no:cacheprovider
 echo "== pl-device-test: qnative.simulator (backend=lightning.qubit)"
 pl-device-test --device qnative.simulator --device-kwargs backend=lightning.qubit -q \
+    -p no:cacheprovider
+
+port=$(python -c "import socket; s = socket.socket(); s.bind(('127.0.0.1', 0)); print(s.getsockname()[1])")
+qnative-ionq-emulator --host 127.0.0.1 --port "$port" --profile instant --api-key ci-key \
+    > "$scratch/emulator.log" 2>&1 &
+emulator_pid=$!
+python - "$port" <<'PY'
+import sys, time, httpx
+url = f"http://127.0.0.1:{sys.argv[1]}/v0.4/backends"
+for _ in range(100):
+    try:
+        httpx.get(url, timeout=1).raise_for_status()
+        break
+    except httpx.HTTPError:
+        time.sleep(0.1)
+else:
+    sys.exit("the IonQ emulator did not start")
+PY
+export IONQ_API_URL="http://127.0.0.1:$port/v0.4" IONQ_API_KEY=ci-key
+echo "== pl-device-test: qnative.ionq (--shots 10000, emulator at $IONQ_API_URL)"
+pl-device-test --device qnative.ionq --shots 10000 -q -p no:cacheprovider
+echo "== pl-device-test: qnative.ionq (--shots 10000, gateset=native)"
+pl-device-test --device qnative.ionq --shots 10000 --device-kwargs gateset=native -q \
     -p no:cacheprovider

@@ -1,4 +1,4 @@
-"""The ``qnative`` command line: ``train`` and ``benchmark``.
+"""The ``qnative`` command line: ``train``, ``benchmark``, ``jobs`` and ``cost``.
 
 ``qnative train`` runs the reference workload (see :mod:`pennylane_qnative.training.reference`)
 on ``qnative.simulator`` by default, compares it with the v3.2-style baseline it measures, and
@@ -144,6 +144,84 @@ def cmd_benchmark(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_jobs(args: argparse.Namespace) -> int:
+    from datetime import UTC, datetime
+
+    from pennylane_qnative.execution.journal import Journal
+
+    with Journal(args.journal) as journal:
+        if args.action == "list":
+            rows = journal.recent(args.limit)
+            print(f"{'job id':38s} {'state':10s} {'circuits':>8s}  {'batch':12s}  updated (UTC)")
+            for row in rows:
+                when = datetime.fromtimestamp(row["updated_at"], UTC).strftime("%Y-%m-%d %H:%M:%S")
+                job = row["job_id"] or "(not created)"
+                print(
+                    f"{job:38s} {row['state']:10s} {row['circuits']:8d}  {row['batch']:12s}  {when}"
+                )
+            if not rows:
+                print(f"(no jobs in {journal.path})")
+            return 0
+        record = journal.find(args.job_id)
+    if record is None:
+        raise QnativeError(f"job {args.job_id} is not in the journal {args.journal or ''}".strip())
+    print(f"job {record.job_id}: {record.state.value}, circuits {record.start}..{record.stop - 1}")
+    if record.error:
+        print(f"  error: {record.error}")
+    for i, probabilities in enumerate(record.results or []):
+        top = sorted(probabilities.items(), key=lambda kv: -kv[1])[:4]
+        shown = ", ".join(f"{k}: {v:.4f}" for k, v in top)
+        print(f"  circuit {record.start + i}: {shown}{' ...' if len(probabilities) > 4 else ''}")
+    return 0
+
+
+def cmd_cost(args: argparse.Namespace) -> int:
+    from pennylane_qnative.ionq.pricing import DEFAULT_RATE_CARD, GateCounts, estimate_cost
+
+    counts = GateCounts(one_qubit=args.one_qubit_gates, two_qubit=args.two_qubit_gates)
+    per_job = estimate_cost(
+        backend=args.backend,
+        shots=args.shots,
+        gate_counts=[counts] * args.circuits,
+        error_mitigation=args.error_mitigation,
+    )
+    total = per_job * args.jobs
+    print(
+        f"{args.jobs} job(s) of {args.circuits} circuit(s) on {args.backend}, {args.shots} shots,"
+    )
+    print(f"  {counts.one_qubit} one-qubit and {counts.two_qubit} two-qubit gates per circuit:")
+    print(
+        f"  ${per_job:,.2f} per job, ${total:,.2f} in all "
+        f"(rate card: ${DEFAULT_RATE_CARD.cost_1q_gate_shot}/1q gate-shot, "
+        f"${DEFAULT_RATE_CARD.cost_2q_gate_shot}/2q gate-shot, "
+        f"${DEFAULT_RATE_CARD.job_cost_minimum} job minimum)"
+    )
+    return 0
+
+
+def _jobs_parser(sub: Any) -> None:
+    jobs = sub.add_parser("jobs", help="jobs recorded in the journal")
+    jobs.add_argument("--journal", type=Path, default=None, help="journal file (default: cache)")
+    actions = jobs.add_subparsers(dest="action", required=True)
+    listing = actions.add_parser("list", help="most recent jobs")
+    listing.add_argument("--limit", type=int, default=20)
+    show = actions.add_parser("show", help="one job and its stored results")
+    show.add_argument("job_id")
+
+
+def _cost_parser(sub: Any) -> None:
+    cost = sub.add_parser("cost", help="cost estimates from the rate card")
+    actions = cost.add_subparsers(dest="action", required=True)
+    estimate = actions.add_parser("estimate", help="estimate a batch before running it")
+    estimate.add_argument("--backend", default="qpu.aria-1")
+    estimate.add_argument("--shots", type=int, default=1000)
+    estimate.add_argument("--circuits", type=int, default=30, help="circuits per job")
+    estimate.add_argument("--jobs", type=int, default=50, help="jobs (e.g. training steps)")
+    estimate.add_argument("--one-qubit-gates", type=int, default=40)
+    estimate.add_argument("--two-qubit-gates", type=int, default=14)
+    estimate.add_argument("--error-mitigation", action="store_true")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="qnative", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
@@ -153,13 +231,15 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("--methods", nargs="+", default=list(GRADIENTS), choices=GRADIENTS)
     bench.add_argument("--epochs", type=int, default=5)
     bench.add_argument("--seed", type=int, default=0)
+    _jobs_parser(sub)
+    _cost_parser(sub)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``qnative`` console script."""
     args = build_parser().parse_args(argv)
-    commands = {"train": cmd_train, "benchmark": cmd_benchmark}
+    commands = {"train": cmd_train, "benchmark": cmd_benchmark, "jobs": cmd_jobs, "cost": cmd_cost}
     try:
         return commands[args.command](args)
     except QnativeError as error:

@@ -199,14 +199,17 @@ class TestPredictEvaluate:
         np.testing.assert_allclose(outputs, expected, atol=1e-12)
 
     def test_forward_circuits_only(self):
-        """predict caches exactly its ceil(n / batch_size) forward tapes: no gradient tapes."""
+        """predict runs one broadcast forward tape over all inputs: no gradient tapes."""
         X, _ = _data(10, seed=0)
         config = _config()
         trainer = _trainer(config)
-        trainer.predict(QuantumModel.from_config(config), X)
+        with qp.Tracker(trainer.device) as tracker:
+            trainer.predict(QuantumModel.from_config(config), X)
+        assert tracker.totals["batches"] == 1
+        assert tracker.totals["executions"] == 10
         stats = trainer.device.cache_stats()
-        assert stats["misses"] == 3
-        assert stats["entries"] == 3
+        assert stats["misses"] == 1
+        assert stats["entries"] == 1
 
     def test_validation_evaluation_counts(self):
         """End-of-epoch evaluation records exactly len(X_val) circuits (forward only)."""

@@ -304,6 +304,33 @@ class Journal:
         with self._lock:
             return self._chunks(self._db, digest)
 
+    def recent(self, limit: int = 20) -> list[dict[str, Any]]:
+        """The most recently updated jobs: digest, index, job id, state, circuits, time."""
+        query = (
+            "SELECT digest, idx, job_id, state, start, stop, error, updated_at FROM chunks "
+            "ORDER BY updated_at DESC LIMIT ?"
+        )
+        with self._lock:
+            rows = self._db.execute(query, (limit,)).fetchall()
+        return [
+            {
+                "batch": row["digest"][:12],
+                "index": row["idx"],
+                "job_id": row["job_id"],
+                "state": row["state"],
+                "circuits": row["stop"] - row["start"],
+                "error": row["error"],
+                "updated_at": row["updated_at"],
+            }
+            for row in rows
+        ]
+
+    def find(self, job_id: str) -> ChunkRecord | None:
+        """The journal record of ``job_id`` (with its stored results), or ``None``."""
+        with self._lock:
+            row = self._db.execute("SELECT * FROM chunks WHERE job_id = ?", (job_id,)).fetchone()
+        return None if row is None else _row_to_chunk(row)
+
     def _stale(self, owner: str | None, lease_at: float | None) -> bool:
         if owner is None or lease_at is None or time.time() - lease_at > self.lease_s:
             return True

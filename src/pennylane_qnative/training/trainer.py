@@ -206,19 +206,14 @@ class QuantumTrainer:
         return await asyncio.to_thread(self.fit, model, train_loader, epochs=epochs, **kwargs)
 
     def predict(self, model: QuantumModel, X: Any) -> np.ndarray:
-        """Model outputs for ``X`` (one broadcast execution per ``batch_size`` samples).
+        """Model outputs for ``X``: one broadcast execution (one job on a cloud device).
 
         No gradient circuits are run.
         """
         qnode = self._qnode(model, differentiable=False)
         weights = pnp.array(model.quantum_layer.parameters, requires_grad=False)
         X = model.check_inputs(X)
-        size = self.config.batch_size
-        parts = [
-            np.asarray(model.forward(qnode, weights, X[i : i + size]))
-            for i in range(0, len(X), size)
-        ]
-        return np.concatenate([np.atleast_1d(p) for p in parts], axis=0)
+        return np.atleast_1d(np.asarray(model.forward(qnode, weights, X)))
 
     def evaluate(self, model: QuantumModel, X: Any, y: Any) -> dict[str, float]:
         """Loss and accuracy (classification) of the model on ``(X, y)``."""
@@ -454,6 +449,13 @@ def _make_device(device_or_name: Any, config: TrainingConfig, kwargs: dict[str, 
             "cache": config.enable_circuit_cache,
             "cache_size": config.cache_size,
             "batch": config.enable_batch_execution,
+            **kwargs,
+        }
+    elif device_or_name == "qnative.ionq":
+        kwargs = {
+            "seed": config.seed,
+            "cache": config.enable_circuit_cache,
+            "timeout": config.batch_timeout,
             **kwargs,
         }
     return qp.device(device_or_name, wires=config.n_qubits, **kwargs)
