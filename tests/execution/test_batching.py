@@ -42,6 +42,7 @@ class TestMergeable:
             pytest.param(
                 _tape(0.1, measurements=[qp.expval(qp.Z(0)), qp.probs(wires=[1])]), id="multi"
             ),
+            pytest.param(_tape(np.array([0.1, 0.2])), id="already-broadcast"),
         ],
     )
     def test_array_measurements_are_mergeable(self, tape):
@@ -51,7 +52,6 @@ class TestMergeable:
     @pytest.mark.parametrize(
         "tape",
         [
-            pytest.param(_tape(np.array([0.1, 0.2])), id="already-broadcast"),
             pytest.param(_tape(0.1, measurements=[qp.counts(wires=[0])], shots=10), id="counts"),
             pytest.param(_tape(0.1, measurements=[qp.vn_entropy(wires=[0])]), id="entropy"),
             pytest.param(

@@ -92,6 +92,71 @@ _ANALYTIC = (ExpectationMP, VarianceMP, ProbabilityMP)
 _MAX_SHOTS = 1_000_000
 
 
+def _check_options(**options: Any) -> None:
+    """Every option checked before anything is built, errors naming the option."""
+    from pennylane_qnative.ionq import PollPolicy
+
+    def need(ok: bool, name: str, allowed: str) -> None:
+        if not ok:
+            raise ConfigurationError(f"{name} must be {allowed}, got {options[name]!r}.")
+
+    def number(name: str, *, low: float, integer: bool = False, optional: bool = True) -> None:
+        value = options[name]
+        if value is None and optional:
+            return
+        kind = int if integer else (int, float)
+        ok = isinstance(value, kind) and not isinstance(value, bool) and value >= low
+        need(ok and math.isfinite(value), name, f"a number >= {low}" + (" (integer)" * integer))
+
+    need(options["gateset"] in ("qis", "native"), "gateset", "'qis' or 'native'")
+    noise = options["noise_model"]
+    need(
+        noise is None or noise in NOISE_MODELS,
+        "noise_model",
+        f"None or one of {sorted(NOISE_MODELS)}",
+    )
+    seed = options["noise_seed"]
+    need(
+        seed is None or (isinstance(seed, int) and 1 <= seed <= 2**31 - 1),
+        "noise_seed",
+        "in [1, 2**31 - 1]",
+    )
+    number("seed", low=0, integer=True)
+    for name in ("error_mitigation", "compilation"):
+        need(options[name] is None or isinstance(options[name], Mapping), name, "a dict or None")
+    need(options["sharpen"] in (None, True, False), "sharpen", "True, False or None")
+    need(options["dry_run"] in (True, False), "dry_run", "True or False")
+    need(
+        options["job_name"] is None or isinstance(options["job_name"], str),
+        "job_name",
+        "a string or None",
+    )
+    metadata = options["metadata"]
+    need(
+        metadata is None
+        or (
+            isinstance(metadata, Mapping)
+            and all(isinstance(k, str) and isinstance(v, str) for k, v in metadata.items())
+        ),
+        "metadata",
+        "a dict of strings to strings (IonQ's rule)",
+    )
+    number("timeout", low=1e-9)
+    number("max_retries", low=0, integer=True)
+    number("retry_delay", low=0)
+    number("max_circuits_per_job", low=1, integer=True, optional=False)
+    need(
+        options["max_circuits_per_job"] <= 5000,
+        "max_circuits_per_job",
+        "at most 5,000 (IonQ's limit)",
+    )
+    number("max_concurrent_jobs", low=1, integer=True, optional=False)
+    poll = options["poll_policy"]
+    need(poll is None or isinstance(poll, PollPolicy), "poll_policy", "a PollPolicy or None")
+    shots_policy = options["cache_finite_shots"]
+    need(shots_policy in ("skip", "reuse"), "cache_finite_shots", "'skip' or 'reuse'")
+
+
 def _check_finite_parameters(tape: QuantumScript) -> None:
     for op in tape.operations:
         for p in op.data:
@@ -227,7 +292,14 @@ class IonQDevice(Device):
         super().__init__(wires=wires, shots=shots)
         try:
             self.backend = backend_info(target)
-            self._check_options(gateset, noise_model, noise_seed, seed)
+            _check_options(
+                gateset=gateset, noise_model=noise_model, noise_seed=noise_seed, seed=seed,
+                error_mitigation=error_mitigation, sharpen=sharpen, compilation=compilation,
+                job_name=job_name, metadata=metadata, timeout=timeout, max_retries=max_retries,
+                retry_delay=retry_delay, dry_run=dry_run, max_circuits_per_job=max_circuits_per_job,
+                max_concurrent_jobs=max_concurrent_jobs, poll_policy=poll_policy,
+                cache_finite_shots=cache_finite_shots,
+            )  # fmt: skip
             self.budget = BudgetGuard(budget_usd)
             self.cache = self._make_cache(cache, cache_finite_shots, cache_path)
             self._manager = self._make_manager(
@@ -244,6 +316,7 @@ class IonQDevice(Device):
                 noise_seed,
                 error_mitigation,
                 compilation,
+                metadata,
             )
         except ConfigurationError as error:
             raise DeviceConfigurationError(f"qnative.ionq: {error.message}") from None
@@ -258,10 +331,15 @@ class IonQDevice(Device):
         self.exact = self.backend.is_simulator and noise_model in (None, "ideal")
         self.entangler = self.backend.native_entangler
         self.last_estimate_usd: float | None = None
+        self.cache_finite_shots = cache_finite_shots
         self._rng = np.random.default_rng(seed)
+        self._repeats: dict[int, int] = {}  # "skip": times each sampled batch was requested
+        self._sampling_seed = seed
         self._gradients = DeviceGradients(self.execute)
         self.cache_context = {
             "device": self.name,
+            "service": self._manager.client.api_url,
+            "wires": None if self.wires is None else list(self.wires.labels),
             "target": self.target,
             "gateset": self.gateset.value,
             "noise": [noise_model, noise_seed],
@@ -281,8 +359,24 @@ class IonQDevice(Device):
         return self.wires if self.wires is not None else tape.wires
 
     def reseed(self, seed: int | None) -> None:
-        """Restart local sampling from ``seed`` (between executions, never during one)."""
+        """Restart sampling from ``seed`` (between executions, never during one).
+
+        With ``cache_finite_shots="skip"`` on a sampling backend, a batch identical to an
+        earlier one gets fresh shots (a new job) unless it is repeated under the same seed
+        and occurrence, which is what a resumed run does: it re-attaches to the job it paid.
+        """
         self._rng = np.random.default_rng(seed)
+        self._repeats = {}
+        self._sampling_seed = seed
+
+    def _journal_tag(self, batch: tuple, sampled: bool) -> str | None:
+        """A tag making a deliberate repeat of a sampled batch a new job under ``"skip"``."""
+        if not sampled or self.exact or self.cache_finite_shots != "skip":
+            return None
+        identity = hash(batch)
+        occurrence = self._repeats.get(identity, 0)
+        self._repeats[identity] = occurrence + 1
+        return f"{self._sampling_seed}:{occurrence}"
 
     def __repr__(self) -> str:
         return (
@@ -291,21 +385,6 @@ class IonQDevice(Device):
         )
 
     # --- construction helpers -------------------------------------------------------------
-
-    @staticmethod
-    def _check_options(gateset: str, noise_model: Any, noise_seed: Any, seed: Any) -> None:
-        if gateset not in ("qis", "native"):
-            raise ConfigurationError(f"gateset must be 'qis' or 'native', got {gateset!r}.")
-        if noise_model is not None and noise_model not in NOISE_MODELS:
-            raise ConfigurationError(
-                f"noise_model must be one of {sorted(NOISE_MODELS)} or None, got {noise_model!r}."
-            )
-        if noise_seed is not None and not (
-            isinstance(noise_seed, int) and 1 <= noise_seed <= 2**31 - 1
-        ):
-            raise ConfigurationError(f"noise_seed must be in [1, 2**31 - 1], got {noise_seed!r}.")
-        if seed is not None and not (isinstance(seed, int) and seed >= 0):
-            raise ConfigurationError(f"seed must be a non-negative integer, got {seed!r}.")
 
     def _make_cache(self, cache: Any, finite_shots: str, path: Any) -> QuantumCircuitCache | None:
         if isinstance(cache, QuantumCircuitCache):
@@ -326,7 +405,7 @@ class IonQDevice(Device):
     def _make_manager(
         self, api_key, api_url, timeout, max_retries, retry_delay, journal_path,
         max_circuits, max_concurrent, poll_policy, noise_model, noise_seed,
-        error_mitigation, compilation,
+        error_mitigation, compilation, metadata,
     ):  # fmt: skip
         from pennylane_qnative.execution.jobs import CircuitBatchManager
         from pennylane_qnative.ionq import RetryPolicy
@@ -357,6 +436,7 @@ class IonQDevice(Device):
             journal_path=journal_path,
             retry=retry,
             poll=poll_policy,
+            metadata=metadata,
         )
 
     # --- configuration ----------------------------------------------------------------------
@@ -493,8 +573,17 @@ class _Run:
             )
             return [_nan_like(t) for t in self.tapes]
         for shots, owners in groups.items():
-            self._submit(shots, owners, planned[shots], dists, keys, estimates[shots])
-            if self.tapes[next(iter(owners.values()))[0]].shots:
+            sampled = bool(self.tapes[next(iter(owners.values()))[0]].shots)
+            batch = (
+                shots,
+                *(
+                    (fps[i[0]].structure, fps[i[0]].parameters) if fps[i[0]] else i[0]
+                    for i in owners.values()
+                ),
+            )
+            tag = dev._journal_tag(batch, sampled)
+            self._submit(shots, owners, planned[shots], dists, keys, estimates[shots], tag)
+            if sampled:
                 self.shots += shots * len(owners)
         return [
             tape_results(t, d, dev.wire_order(t), exact=dev.exact, rng=dev._rng)
@@ -521,12 +610,12 @@ class _Run:
             )  # fmt: skip
         return circuits
 
-    def _submit(self, shots, owners, circuits, dists, keys, estimate: float) -> None:
+    def _submit(self, shots, owners, circuits, dists, keys, estimate: float, tag) -> None:
         dev = self.device
         report = BatchReport()
         try:
             probabilities = dev._manager.execute_batch(
-                circuits, shots, name=dev.job_name, report=report
+                circuits, shots, name=dev.job_name, report=report, tag=tag
             )
         finally:
             self.job_ids.extend(j for j in report.job_ids if j)

@@ -86,7 +86,9 @@ class Distribution:
     def marginal(self, positions: Sequence[int]) -> np.ndarray:
         """Dense marginal over qubit ``positions`` (first position most significant)."""
         k = len(positions)
-        local = self.bits(positions) @ (1 << np.arange(k - 1, -1, -1)) if k else 0
+        if k == 0:
+            return np.array([self.probs.sum()])
+        local = self.bits(positions) @ (1 << np.arange(k - 1, -1, -1))
         dense = np.zeros(2**k)
         np.add.at(dense, local, self.probs)
         return dense

@@ -99,6 +99,7 @@ class _Unit:
     tape: QuantumScript
     indices: list[int]
     merged: bool = False
+    sizes: list[int | None] | None = None  # the merged circuits' batch sizes
 
 
 def _parse_backend(backend: str) -> Backend:
@@ -290,7 +291,7 @@ class SimulatorDevice(Device):
         units = self._plan(circuits, fps, results)
         raw = self._run([u.tape for u in units], config)
         for unit, res in zip(units, raw, strict=True):
-            parts = split_broadcast(res, len(unit.indices)) if unit.merged else [res]
+            parts = split_broadcast(res, unit.sizes) if unit.merged else [res]
             for i, part in zip(unit.indices, parts, strict=True):
                 results[i] = part
                 if self.cache is not None and keys[i] is not None:
@@ -355,11 +356,7 @@ class SimulatorDevice(Device):
             todo.append(i)
         merge = self.batch and self.backend in _BROADCASTING_BACKENDS
         structures = [
-            fps[i].structure
-            if merge
-            and fps[i] is not None
-            and mergeable(circuits[i], scalar_parameters=fps[i].scalar)
-            else None
+            fps[i].structure if merge and fps[i] is not None and mergeable(circuits[i]) else None
             for i in todo
         ]
         units = []
@@ -372,8 +369,9 @@ class SimulatorDevice(Device):
     def _merge(circuits: QuantumScriptBatch, indices: list[int]) -> list[_Unit]:
         if len(indices) > 1:
             try:
-                merged = merge_broadcast([circuits[i] for i in indices])
-                return [_Unit(merged, indices, merged=True)]
+                tapes = [circuits[i] for i in indices]
+                sizes = [t.batch_size for t in tapes]
+                return [_Unit(merge_broadcast(tapes), indices, merged=True, sizes=sizes)]
             except ValueError as error:  # an operation that refuses broadcasting
                 logger.debug("not merging %d circuits: %s", len(indices), error)
         return [_Unit(circuits[i], [i]) for i in indices]

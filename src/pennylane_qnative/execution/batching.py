@@ -41,21 +41,14 @@ _ARRAY_MEASUREMENTS = (
 )
 
 
-def mergeable(tape: QuantumScript, *, scalar_parameters: bool = False) -> bool:
+def mergeable(tape: QuantumScript) -> bool:
     """Whether ``tape`` may take part in a broadcast merge.
 
-    Already-broadcast circuits, and circuits with measurements whose broadcast result is not a
-    plain array (counts, classical shadows, mid-circuit statistics, entropies), are executed as
-    they are.
-
-    Args:
-        tape (QuantumScript): the circuit
-        scalar_parameters (bool): the caller knows every parameter is a scalar, so the circuit
-            cannot be broadcast (skips PennyLane's costly batch-size inference)
+    Circuits with measurements whose broadcast result is not a plain array (counts, classical
+    shadows, mid-circuit statistics, entropies) are executed as they are. Circuits that are
+    already broadcast merge too: their batches are concatenated.
     """
-    if not all(type(m) in _ARRAY_MEASUREMENTS and m.mv is None for m in tape.measurements):
-        return False
-    return scalar_parameters or tape.batch_size is None
+    return all(type(m) in _ARRAY_MEASUREMENTS and m.mv is None for m in tape.measurements)
 
 
 def group_by_structure(structures: Sequence[Hashable | None]) -> list[list[int]]:
@@ -75,54 +68,93 @@ def group_by_structure(structures: Sequence[Hashable | None]) -> list[list[int]]
 def merge_broadcast(tapes: Sequence[QuantumScript]) -> QuantumScript:
     """One broadcast circuit equivalent to ``tapes`` (which must share a structure).
 
-    Parameters equal in every circuit stay scalars; the others are stacked along a new leading
-    batch axis.
+    Un-broadcast circuits contribute one row each: parameters equal in every circuit stay
+    scalars, the others are stacked along a new leading batch axis. When some circuits are
+    already broadcast, every gate parameter is expanded to its circuit's batch and the batches
+    are concatenated (an SPSA step: the forward batch and its two perturbed batches become one
+    simulation). Split the result with :func:`split_broadcast` and the circuits' batch sizes.
 
     Args:
-        tapes (Sequence[QuantumScript]): at least two circuits of identical structure, none of
-            them broadcast, with NumPy/Python parameters
+        tapes (Sequence[QuantumScript]): at least two circuits of identical structure, with
+            NumPy/Python parameters
 
     Returns:
-        QuantumScript: a circuit with ``batch_size == len(tapes)``
+        QuantumScript: a circuit with ``batch_size == sum(t.batch_size or 1 for t in tapes)``
 
     Raises:
         ValueError: when no parameter differs (nothing to broadcast), observables differ, or an
             operation refuses a broadcast parameter
     """
     rows = [t.get_parameters(trainable_only=False) for t in tapes]
-    params = _stack_real_scalars(rows)
-    if params is None:
-        params = [_stack_column(column) for column in zip(*rows, strict=True)]
     n_gate_params = sum(len(op.data) for op in tapes[0].operations)
+    if any(t.batch_size is not None for t in tapes):
+        params = _concatenate_batches(tapes, rows, n_gate_params)
+    else:
+        params = _stack_real_scalars(rows)
+        if params is None:
+            params = [_stack_column(column) for column in zip(*rows, strict=True)]
+        if not any(
+            getattr(p, "ndim", 0) > np.ndim(first) for p, first in zip(params, rows[0], strict=True)
+        ):
+            raise ValueError("the circuits are identical: there is no parameter to broadcast")
     if any(
         getattr(p, "ndim", 0) > np.ndim(first) for p, first in _tail(params, rows[0], n_gate_params)
     ):
         raise ValueError("the observables' parameters differ: only gate parameters broadcast")
-    if not any(
-        getattr(p, "ndim", 0) > np.ndim(first) for p, first in zip(params, rows[0], strict=True)
-    ):
-        raise ValueError("the circuits are identical: there is no parameter to broadcast")
     merged = tapes[0].bind_new_parameters(params, list(range(len(params))))
-    if merged.batch_size != len(tapes):
-        raise ValueError(f"broadcast gave batch size {merged.batch_size}, not {len(tapes)}")
+    expected = sum(t.batch_size or 1 for t in tapes)
+    if merged.batch_size != expected:
+        raise ValueError(f"broadcast gave batch size {merged.batch_size}, not {expected}")
     return merged
 
 
-def split_broadcast(result: Any, size: int) -> list[Any]:
-    """Split the result of a broadcast circuit into ``size`` per-circuit results.
+def _concatenate_batches(
+    tapes: Sequence[QuantumScript], rows: list[list[Any]], n_gate_params: int
+) -> list[Any]:
+    """Gate parameters expanded to each circuit's batch and concatenated; observables kept."""
+    ndims = [
+        op.ndim_params[i] if op.ndim_params is not None else 0
+        for op in tapes[0].operations
+        for i in range(len(op.data))
+    ]
+    sizes = [t.batch_size or 1 for t in tapes]
+    params = []
+    for j, ndim in enumerate(ndims):
+        blocks = []
+        for row, size in zip(rows, sizes, strict=True):
+            value = np.asarray(row[j])
+            batched = value.ndim > ndim
+            blocks.append(value if batched else np.broadcast_to(value, (size, *value.shape)))
+        params.append(np.concatenate(blocks))
+    return params + list(rows[0][n_gate_params:])
 
-    Works through nested tuples (several measurements, shot vectors) down to arrays whose
-    leading axis is the batch axis.
+
+def split_broadcast(result: Any, sizes: int | Sequence[int | None]) -> list[Any]:
+    """Split the result of a merged circuit into per-circuit results.
+
+    Args:
+        result: the merged circuit's result (nested tuples for several measurements or shot
+            vectors, arrays with the batch axis first)
+        sizes (int | Sequence[int | None]): the circuits' batch sizes (``None``: not broadcast,
+            one row); an int ``n`` means ``n`` un-broadcast circuits
     """
+    sizes = [None] * sizes if isinstance(sizes, int) else list(sizes)
     if isinstance(result, tuple | list):
-        parts = [split_broadcast(r, size) for r in result]
-        return [tuple(p[i] for p in parts) for i in range(size)]
+        parts = [split_broadcast(r, sizes) for r in result]
+        return [tuple(p[i] for p in parts) for i in range(len(sizes))]
     array = np.asarray(result)
-    if array.shape[:1] != (size,):
-        raise ValueError(f"expected a leading batch axis of {size}, got shape {array.shape}")
-    if array.ndim == 1:
-        return list(array)  # NumPy scalars
-    return [array[i].copy() for i in range(size)]  # independent arrays, not views
+    total = sum(size or 1 for size in sizes)
+    if array.shape[:1] != (total,):
+        raise ValueError(f"expected a leading batch axis of {total}, got shape {array.shape}")
+    out, start = [], 0
+    for size in sizes:
+        if size is None:
+            row = array[start]
+            out.append(row.copy() if row.ndim else row)  # NumPy scalar, or an independent array
+        else:
+            out.append(array[start : start + size].copy())
+        start += size or 1
+    return out
 
 
 def _tail(params: list[Any], first: list[Any], start: int):

@@ -176,6 +176,7 @@ class JobManagerConfig:
         max_concurrent_jobs (int): jobs in flight at once
         timeout (float | None): overall deadline of one batch, seconds (``None``: none)
         cancel_on_timeout (bool): cancel unfinished jobs when the deadline passes
+        metadata (Mapping[str, str] | None): user metadata attached to every job
 
     Raises:
         ConfigurationError: on an invalid value
@@ -188,6 +189,7 @@ class JobManagerConfig:
     max_concurrent_jobs: int = 8
     timeout: float | None = 3600.0
     cancel_on_timeout: bool = True
+    metadata: Mapping[str, str] | None = None
 
     def __post_init__(self) -> None:
         n = self.max_concurrent_jobs
@@ -255,6 +257,7 @@ class JobManager:
                 shots=shots,
                 circuits=tuple(circuits[a:b]),
                 name=f"{name or 'qnative'} [{k + 1}/{len(spans)}]",
+                metadata=dict(self.config.metadata) if self.config.metadata else None,
                 noise=self.config.noise,
                 settings=self.config.settings,
             )
@@ -287,8 +290,8 @@ class JobManager:
             total += estimate.cost
         return total
 
-    def digest(self, circuits: Sequence[Circuit], shots: int) -> str:
-        """The journal key of a batch."""
+    def digest(self, circuits: Sequence[Circuit], shots: int, *, tag: str | None = None) -> str:
+        """The journal key of a batch (``tag`` tells apart deliberate repeats of a batch)."""
         return batch_digest(
             api_url=self.client.api_url,
             backend=self.config.backend,
@@ -296,6 +299,7 @@ class JobManager:
             circuits=[c.to_json() for c in circuits],
             noise=self.config.noise,
             settings=self.config.settings,
+            extra=None if tag is None else {"tag": tag},
         )
 
     def _deadline(self, timeout: float | None) -> float | None:
@@ -366,13 +370,13 @@ class JobManager:
     # -- batches -----------------------------------------------------------------------
 
     async def _open(
-        self, circuits: Sequence[Circuit], shots: int, name: str | None
+        self, circuits: Sequence[Circuit], shots: int, name: str | None, tag: str | None = None
     ) -> tuple[str | None, list[JobRequest], list[Any]]:
         """The batch's digest, job requests and journal records (``[]`` without a journal)."""
         spans = pack_circuits(circuits, limits=self.config.limits)
         if self.journal is None:
             return None, self.plan(circuits, shots, name=name, spans=spans), []
-        digest = self.digest(circuits, shots)
+        digest = self.digest(circuits, shots, tag=tag)
         chunks = await asyncio.to_thread(
             self.journal.open_batch, digest, spans=spans, n_circuits=len(circuits)
         )
@@ -415,11 +419,13 @@ class JobManager:
         name: str | None = None,
         timeout: float | None = None,
         report: BatchReport | None = None,
+        tag: str | None = None,
     ) -> list[Probabilities]:
         """Run a batch: create, poll and fetch each job as a pipeline; results in input order.
 
         ``report``, when given, receives the job ids, created and reused counts, and the
-        billed cost.
+        billed cost. The journal re-attaches a batch identical to one already submitted to
+        its jobs; a different ``tag`` makes a deliberate repeat a new batch.
 
         Raises:
             JobFailedError: a job ended ``failed`` (its siblings keep running, journaled)
@@ -427,7 +433,7 @@ class JobManager:
             JobTimeoutError: the deadline passed (unfinished jobs are cancelled)
         """
         deadline = self._deadline(timeout)
-        digest, requests, chunks = await self._open(circuits, shots, name)
+        digest, requests, chunks = await self._open(circuits, shots, name, tag)
         limit = asyncio.Semaphore(self.config.max_concurrent_jobs)
         created: list[str | None] = [None] * len(requests)
 
@@ -528,6 +534,7 @@ class CircuitBatchManager:
         transport (httpx.AsyncBaseTransport | None): injected HTTP transport (tests)
         runner (EventLoopRunner | None): the event-loop runner (default: shared)
         seed (int | None): seeds retry jitter
+        metadata (Mapping[str, str] | None): user metadata attached to every job
 
     **Example** (against a local emulator)
 
@@ -558,11 +565,13 @@ class CircuitBatchManager:
         transport: httpx.AsyncBaseTransport | None = None,
         runner: EventLoopRunner | None = None,
         seed: int | None = None,
+        metadata: Mapping[str, str] | None = None,
     ) -> None:
         self.config = JobManagerConfig(
             backend=backend,
             noise=noise,
             settings=settings,
+            metadata=metadata,
             limits=JobLimits(max_circuits=max_circuits_per_job),
             max_concurrent_jobs=max_concurrent_jobs,
             timeout=timeout,
@@ -625,13 +634,16 @@ class CircuitBatchManager:
         name: str | None = None,
         timeout: float | None = None,
         report: BatchReport | None = None,
+        tag: str | None = None,
     ) -> list[Probabilities]:
         """Run a batch and return one probability map per circuit, in input order.
 
-        ``report`` (a :class:`BatchReport`) receives job ids, reuse counts and billed cost.
+        ``report`` (a :class:`BatchReport`) receives job ids, reuse counts and billed cost;
+        ``tag`` distinguishes a deliberate repeat of an identical batch (see
+        :meth:`JobManager.execute`).
         """
         batch = [as_circuit(c) for c in circuits]
-        job = self.manager.execute(batch, shots, name=name, timeout=timeout, report=report)
+        job = self.manager.execute(batch, shots, name=name, timeout=timeout, report=report, tag=tag)
         return self.runner.run(job)
 
     def estimate_cost(
