@@ -362,16 +362,18 @@ class SimulatorDevice(Device):
         units = []
         for group in group_by_structure(structures):
             indices = [todo[g] for g in group]
-            units.extend(self._merge(circuits, indices))
+            units.extend(self._merge(circuits, fps, indices))
         return units
 
     @staticmethod
-    def _merge(circuits: QuantumScriptBatch, indices: list[int]) -> list[_Unit]:
+    def _merge(circuits: QuantumScriptBatch, fps: list, indices: list[int]) -> list[_Unit]:
         if len(indices) > 1:
             try:
                 tapes = [circuits[i] for i in indices]
-                sizes = [t.batch_size for t in tapes]
-                return [_Unit(merge_broadcast(tapes), indices, merged=True, sizes=sizes)]
+                # scalar parameters only: not broadcast (spares PennyLane's batch inference)
+                sizes = [None if fps[i].scalar else circuits[i].batch_size for i in indices]
+                merged = merge_broadcast(tapes, sizes)
+                return [_Unit(merged, indices, merged=True, sizes=sizes)]
             except ValueError as error:  # an operation that refuses broadcasting
                 logger.debug("not merging %d circuits: %s", len(indices), error)
         return [_Unit(circuits[i], [i]) for i in indices]

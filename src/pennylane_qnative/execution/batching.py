@@ -65,7 +65,9 @@ def group_by_structure(structures: Sequence[Hashable | None]) -> list[list[int]]
     return list(groups.values())
 
 
-def merge_broadcast(tapes: Sequence[QuantumScript]) -> QuantumScript:
+def merge_broadcast(
+    tapes: Sequence[QuantumScript], batch_sizes: Sequence[int | None] | None = None
+) -> QuantumScript:
     """One broadcast circuit equivalent to ``tapes`` (which must share a structure).
 
     Un-broadcast circuits contribute one row each: parameters equal in every circuit stay
@@ -77,6 +79,8 @@ def merge_broadcast(tapes: Sequence[QuantumScript]) -> QuantumScript:
     Args:
         tapes (Sequence[QuantumScript]): at least two circuits of identical structure, with
             NumPy/Python parameters
+        batch_sizes (Sequence[int | None] | None): the circuits' ``batch_size`` when the
+            caller knows them (PennyLane infers them gate by gate, which is slow)
 
     Returns:
         QuantumScript: a circuit with ``batch_size == sum(t.batch_size or 1 for t in tapes)``
@@ -87,8 +91,9 @@ def merge_broadcast(tapes: Sequence[QuantumScript]) -> QuantumScript:
     """
     rows = [t.get_parameters(trainable_only=False) for t in tapes]
     n_gate_params = sum(len(op.data) for op in tapes[0].operations)
-    if any(t.batch_size is not None for t in tapes):
-        params = _concatenate_batches(tapes, rows, n_gate_params)
+    sizes = [t.batch_size for t in tapes] if batch_sizes is None else list(batch_sizes)
+    if any(size is not None for size in sizes):
+        params = _concatenate_batches(tapes, rows, n_gate_params, sizes)
     else:
         params = _stack_real_scalars(rows)
         if params is None:
@@ -102,14 +107,17 @@ def merge_broadcast(tapes: Sequence[QuantumScript]) -> QuantumScript:
     ):
         raise ValueError("the observables' parameters differ: only gate parameters broadcast")
     merged = tapes[0].bind_new_parameters(params, list(range(len(params))))
-    expected = sum(t.batch_size or 1 for t in tapes)
+    expected = sum(size or 1 for size in sizes)
     if merged.batch_size != expected:
         raise ValueError(f"broadcast gave batch size {merged.batch_size}, not {expected}")
     return merged
 
 
 def _concatenate_batches(
-    tapes: Sequence[QuantumScript], rows: list[list[Any]], n_gate_params: int
+    tapes: Sequence[QuantumScript],
+    rows: list[list[Any]],
+    n_gate_params: int,
+    batch_sizes: Sequence[int | None],
 ) -> list[Any]:
     """Gate parameters expanded to each circuit's batch and concatenated; observables kept."""
     ndims = [
@@ -117,7 +125,7 @@ def _concatenate_batches(
         for op in tapes[0].operations
         for i in range(len(op.data))
     ]
-    sizes = [t.batch_size or 1 for t in tapes]
+    sizes = [size or 1 for size in batch_sizes]
     params = []
     for j, ndim in enumerate(ndims):
         blocks = []
