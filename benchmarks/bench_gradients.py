@@ -73,6 +73,7 @@ def model(weights, features):
 def methods(seed: int):
     """name -> (diff_method, gradient_kwargs, object to observe losses or None)."""
     adaptive = AdaptiveGradient(seed=seed)
+    adaptive_qnspsa = AdaptiveGradient(seed=seed, natural={"metric": "qnspsa"})
     exact_often = AdaptiveGradient(seed=seed, exact_every=5, threshold=-np.inf)
     return {
         "parameter-shift": ("parameter-shift", {}, None),
@@ -86,6 +87,11 @@ def methods(seed: int):
         "qnative SPSA (c=0.1)": (SPSA(c=0.1, seed=seed), {}, None),
         "qnative natural_grad (block-diag)": (NaturalGradient(metric="block-diag"), {}, None),
         "qnative AdaptiveGradient (spec rule)": (adaptive, {}, adaptive),
+        "qnative AdaptiveGradient (spec rule, qnspsa metric)": (
+            adaptive_qnspsa,
+            {},
+            adaptive_qnspsa,
+        ),
         "qnative AdaptiveGradient (exact_every=5, no natural)": (exact_often, {}, exact_often),
     }
 

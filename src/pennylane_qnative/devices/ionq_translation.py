@@ -100,6 +100,7 @@ class _Step:
     qubits: tuple[int, ...]
     params: slice
     op: qp.operation.Operator  # the source gate, for matrices of single-qubit gates
+    angles: tuple[float, float, float] | None = None  # ZYZ angles of a parameter-free gate
 
 
 @dataclass(frozen=True, slots=True)
@@ -149,7 +150,9 @@ def compile_circuit(
             )
         if op.name not in NO_OPS:
             qubits = tuple(index[w] for w in op.wires)
-            steps.append(_Step(op.name, qubits, slice(position, position + n), op))
+            fixed = gateset == "native" and n == 0 and len(qubits) == 1
+            angles = zyz_angles(qp.matrix(op)) if fixed else None
+            steps.append(_Step(op.name, qubits, slice(position, position + n), op, angles))
         position += n
     return CircuitTemplate(gateset, len(wire_order), tuple(steps), entangler)
 
@@ -209,8 +212,9 @@ def _ry(frames: _Frames, q: int, beta: float, out: list[dict[str, Any]]) -> None
     out.append({"gate": "gpi2", "target": q, "phase": frames.phase(q, 0.0)})
 
 
-def _single(frames: _Frames, q: int, matrix: np.ndarray, out: list[dict[str, Any]]) -> None:
-    alpha, beta, gamma = zyz_angles(matrix)
+def _single(frames: _Frames, q: int, angles: tuple, out: list[dict[str, Any]]) -> None:
+    """A single-qubit gate given by its ZYZ angles (see :func:`zyz_angles`)."""
+    alpha, beta, gamma = angles
     frames.angle[q] += gamma
     if not math.isclose(beta, 0.0, abs_tol=1e-12):
         _ry(frames, q, beta, out)
@@ -234,11 +238,11 @@ def _zz(a: int, b: int, theta: float, out: list[dict[str, Any]]) -> None:
     out.append({"gate": "zz", "targets": [a, b], "angle": math.remainder(theta / TWO_PI, 1.0)})
 
 
-_RX_HALF = qp.matrix(qp.RX(math.pi / 2, 0))
-_RX_MINUS_HALF = qp.matrix(qp.RX(-math.pi / 2, 0))
-_RY_HALF = qp.matrix(qp.RY(math.pi / 2, 0))
-_RY_MINUS_HALF = qp.matrix(qp.RY(-math.pi / 2, 0))
-_HADAMARD = qp.matrix(qp.Hadamard(0))
+# ZYZ angles of the fixed gates the two-qubit rewrites use (computed once)
+_RX_MINUS_HALF = zyz_angles(qp.matrix(qp.RX(-math.pi / 2, 0)))
+_RY_HALF = zyz_angles(qp.matrix(qp.RY(math.pi / 2, 0)))
+_RY_MINUS_HALF = zyz_angles(qp.matrix(qp.RY(-math.pi / 2, 0)))
+_HADAMARD = zyz_angles(qp.matrix(qp.Hadamard(0)))
 
 
 def _entangle(frames, entangler, a, b, theta, out) -> None:
@@ -288,7 +292,9 @@ def _native_gates(steps, data, n_qubits: int, entangler: str) -> list[dict[str, 
             frames.angle[step.qubits[0]] += params[0]
         elif step.name == "RY":
             _ry(frames, step.qubits[0], params[0], out)
+        elif step.angles is not None:  # a gate without parameters: angles from compile time
+            _single(frames, step.qubits[0], step.angles, out)
         else:
-            op = step.op if not params else qp.ops.functions.bind_new_parameters(step.op, params)
-            _single(frames, step.qubits[0], qp.matrix(op), out)
+            op = qp.ops.functions.bind_new_parameters(step.op, params)
+            _single(frames, step.qubits[0], zyz_angles(qp.matrix(op)), out)
     return out
