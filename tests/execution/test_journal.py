@@ -80,10 +80,16 @@ class TestStorage:
 
     def test_default_path_in_user_cache(self, monkeypatch, tmp_path):
         """The default journal lives in the user cache directory."""
+        monkeypatch.delenv("QNATIVE_CACHE_DIR", raising=False)
         monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
         path = default_journal_path()
         assert path.name == "journal.sqlite"
-        assert "pennylane-qnative" in str(path)
+        assert path.parent == tmp_path / "pennylane-qnative"
+
+    def test_cache_dir_override(self, monkeypatch, tmp_path):
+        """$QNATIVE_CACHE_DIR moves the journal (and the result store) elsewhere."""
+        monkeypatch.setenv("QNATIVE_CACHE_DIR", str(tmp_path / "elsewhere"))
+        assert default_journal_path() == tmp_path / "elsewhere" / "journal.sqlite"
 
     def test_unwritable_location(self, tmp_path):
         """A journal that cannot be created raises JournalError naming the path."""
