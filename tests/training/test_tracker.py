@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
+import stat
 
 import pytest
 
@@ -133,3 +134,17 @@ class TestState:
         state = tracker.state_dict()
         tracker.log_batch(epoch=2, step=3, loss=0.1)
         assert len(state["rows"]) == 3
+
+
+class TestPrivateFiles:
+    """Files the tracker writes are private to the user."""
+
+    def test_csv_and_plot_are_0600(self, tmp_path):
+        """history.csv and the plot are created with mode 0600."""
+        tracker = PerformanceTracker()
+        tracker.log_batch(epoch=0, step=0, loss=0.5, circuits=3)
+        csv_path = tracker.to_csv(tmp_path / "run" / "history.csv")
+        png_path = tracker.plot_history(tmp_path / "run" / "history.png")
+        for path in (csv_path, png_path):
+            assert stat.S_IMODE(path.stat().st_mode) == 0o600
+        assert stat.S_IMODE((tmp_path / "run").stat().st_mode) == 0o700

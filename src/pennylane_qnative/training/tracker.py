@@ -42,6 +42,15 @@ COLUMNS = (
 _SUMMED = ("circuits", "jobs", "seconds", "cost_usd", "cache_hits", "cache_misses")
 
 
+def _private(path: str | os.PathLike) -> Path:
+    """``path`` created empty and private to the user (0600, directory 0700 if new)."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    path.touch(mode=0o600, exist_ok=True)
+    os.chmod(path, 0o600)
+    return path
+
+
 class PerformanceTracker:
     """Records one row per optimisation step (see :data:`COLUMNS`)."""
 
@@ -81,8 +90,7 @@ class PerformanceTracker:
 
     def to_csv(self, path: str | os.PathLike) -> Path:
         """Write the per-step rows to ``path`` (CSV with a header); returns the path."""
-        path = Path(path)
-        path.parent.mkdir(parents=True, exist_ok=True)
+        path = _private(path)
         with path.open("w", newline="", encoding="utf-8") as handle:
             writer = csv.DictWriter(handle, fieldnames=COLUMNS)
             writer.writeheader()
@@ -133,8 +141,7 @@ class PerformanceTracker:
             if handles:
                 axis.legend(handles[-1:], ["validation (end of epoch)"], loc="best")
         fig.suptitle("pennylane-qnative training history")
-        path = Path(path)
-        path.parent.mkdir(parents=True, exist_ok=True)
+        path = _private(path)
         fig.savefig(path, dpi=110)
         plt.close(fig)
         return path
