@@ -16,6 +16,7 @@ Usage: ``python benchmarks/bench_simulator.py [--steps 50] [--repeats 3]``
 from __future__ import annotations
 
 import argparse
+import gc
 import platform
 import time
 import tracemalloc
@@ -128,6 +129,7 @@ def layer_overhead(dev, tapes):
             backend_time += time.perf_counter() - start
 
     dev._backend.execute = timed
+    gc.collect()  # a collection triggered by earlier cases would land in this one
     start = time.perf_counter()
     dev.execute(tapes)
     total = time.perf_counter() - start

@@ -285,7 +285,8 @@ class SimulatorDevice(Device):
         config = execution_config or ExecutionConfig()
         results: list[Any] = [_MISSING] * len(circuits)
         use_fp = self.cache is not None or self.batch
-        fps = [fingerprint(c) for c in circuits] if use_fp else [None] * len(circuits)
+        memo: dict = {}  # operations shared by the circuits of this batch are read once
+        fps = [fingerprint(c, memo) for c in circuits] if use_fp else [None] * len(circuits)
         keys = [self._key(fp) for fp in fps]
         hits = self._lookup(keys, results)
         units = self._plan(circuits, fps, results)

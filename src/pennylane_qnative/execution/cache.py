@@ -106,7 +106,7 @@ class Fingerprint:
     scalar: bool
 
 
-def fingerprint(tape: Any) -> Fingerprint | None:
+def fingerprint(tape: Any, memo: dict[int, tuple] | None = None) -> Fingerprint | None:
     """Exact fingerprint of a ``QuantumScript``, or ``None`` if it cannot be keyed.
 
     A circuit cannot be keyed when a parameter is not a plain NumPy/Python number (an autograd
@@ -115,6 +115,11 @@ def fingerprint(tape: Any) -> Fingerprint | None:
 
     Args:
         tape (QuantumScript): the circuit
+        memo (dict | None): operation structures already read in this batch, by operation
+            identity. The circuits of a gradient batch share most operation objects (only the
+            shifted ones are new), so one memo for a batch reads each shared operation once.
+            Use one memo for circuits that are all alive together (one ``execute`` batch) and
+            drop it afterwards: an identity can only be reused once its object is gone.
 
     Returns:
         Fingerprint | None: the fingerprint, or ``None`` for a circuit that cannot be keyed
@@ -127,7 +132,14 @@ def fingerprint(tape: Any) -> Fingerprint | None:
     for op in tape.operations:
         if _unkeyable(type(op)):
             return None
-        structure.append(_op_structure(op))
+        if memo is None:
+            structure.append(_op_structure(op))
+            continue
+        key = id(op)
+        seen = memo.get(key)
+        if seen is None:
+            seen = memo[key] = _op_structure(op)
+        structure.append(seen)
     structure.append("|M|")
     for m in tape.measurements:
         if m.mv is not None:
