@@ -548,7 +548,8 @@ class _Run:
     def results(self) -> list[Any]:
         dev = self.device
         dists: list[Distribution | None] = [None] * len(self.tapes)
-        fps = [fingerprint(t) for t in self.tapes]
+        memo: dict = {}  # operations shared by the circuits of this batch are read once
+        fps = [fingerprint(t, memo) for t in self.tapes]
         keys = [None if dev.cache is None else dev.cache.key_for(fp, dev._context) for fp in fps]
         for i, key in enumerate(keys):
             dists[i] = None if key is None else dev.cache.get(key)
