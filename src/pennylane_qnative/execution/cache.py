@@ -204,21 +204,38 @@ def context_bytes(context: Mapping[str, Any] | None) -> bytes:
 
 
 def _parameter_bytes(data: Sequence[Any]) -> bytes | None:
-    if all(type(p) is float or type(p) is int or type(p) is np.float64 for p in data):
+    """Every parameter at full precision: a layout (kind and shape of each) and the values.
+
+    Real values (scalars and arrays) are written as one float64 block, complex ones as one
+    complex128 block; the layout makes the encoding unambiguous.
+    """
+    types = [type(p) for p in data]
+    if all(t is float or t is int or t is np.float64 for t in types):
         return np.asarray(data, dtype=np.float64).tobytes()  # fast path: real scalars
-    chunks = []
-    for p in data:
+    layout, reals, complexes = [], [], []
+    for p, t in zip(data, types, strict=True):
+        if t is float or t is int or t is np.float64:
+            layout.append("s")
+            reals.append(p)
+            continue
         if isinstance(p, _PLAIN_NUMBERS):
             arr = np.asarray(p)
         elif isinstance(p, np.ndarray) and p.dtype.kind in "biufc":
             arr = p
         else:
             return None  # a framework tensor or tracer: not ours to key
-        kind = "c" if arr.dtype.kind == "c" else "f"
-        arr = arr.astype(np.complex128 if kind == "c" else np.float64, copy=False)
-        chunks.append(f"{kind}{arr.shape}".encode())
-        chunks.append(np.ascontiguousarray(arr).tobytes())
-    return b"\x00".join(chunks)
+        if arr.dtype.kind == "c":
+            layout.append(f"c{arr.shape}")
+            complexes.append(arr.astype(np.complex128).ravel())
+        elif arr.ndim == 0:  # a NumPy scalar or 0-d array: the same key as a Python float
+            layout.append("s")
+            reals.append(float(arr))
+        else:
+            layout.append(f"r{arr.shape}")
+            reals.extend(arr.ravel().tolist())
+    values = np.asarray(reals, dtype=np.float64).tobytes()
+    imaginary = np.concatenate(complexes).tobytes() if complexes else b""
+    return ",".join(layout).encode() + b"\x00" + values + b"\x00" + imaginary
 
 
 # Named controlled gates whose hyper-parameters (base, control values, ...) are fixed by
