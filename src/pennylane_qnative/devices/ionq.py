@@ -387,20 +387,14 @@ class IonQDevice(Device):
     # --- construction helpers -------------------------------------------------------------
 
     def _make_cache(self, cache: Any, finite_shots: str, path: Any) -> QuantumCircuitCache | None:
-        if isinstance(cache, QuantumCircuitCache):
-            return cache
-        if cache is False or cache is None:
-            return None
-        if cache is not True:
-            raise ConfigurationError(
-                f"cache must be True, False or a QuantumCircuitCache, got {cache!r}."
+        def build() -> QuantumCircuitCache:  # the persistent layer only when caching
+            return QuantumCircuitCache(
+                finite_shots=finite_shots,
+                store=ResultStore(path or default_cache_dir() / "results.sqlite"),
+                codec=(Distribution.to_json, Distribution.from_json),
             )
-        store = ResultStore(path or default_cache_dir() / "results.sqlite")
-        return QuantumCircuitCache(
-            finite_shots=finite_shots,
-            store=store,
-            codec=(Distribution.to_json, Distribution.from_json),
-        )
+
+        return QuantumCircuitCache.from_option(cache, build)
 
     def _make_manager(
         self, api_key, api_url, timeout, max_retries, retry_delay, journal_path,

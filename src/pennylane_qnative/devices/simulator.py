@@ -137,18 +137,6 @@ def _check_options(*, max_workers: Any, seed: Any) -> None:
         )
 
 
-def _make_cache(cache: bool | QuantumCircuitCache | None, **options: Any) -> Any:
-    if isinstance(cache, QuantumCircuitCache):
-        return cache
-    if cache is True:
-        return QuantumCircuitCache(**options)
-    if cache is False or cache is None:
-        return None
-    raise DeviceConfigurationError(
-        f"cache must be True, False or a QuantumCircuitCache, got {cache!r}."
-    )
-
-
 @single_tape_support
 class SimulatorDevice(Device):
     """Local simulator with exact result caching and broadcast batching.
@@ -199,12 +187,14 @@ class SimulatorDevice(Device):
         self.max_workers = max_workers
         self.batch = bool(batch)
         try:
-            self.cache = _make_cache(
+            self.cache = QuantumCircuitCache.from_option(
                 cache,
-                max_entries=cache_size,
-                max_bytes=cache_bytes,
-                ttl=cache_ttl,
-                finite_shots=cache_finite_shots,
+                lambda: QuantumCircuitCache(
+                    max_entries=cache_size,
+                    max_bytes=cache_bytes,
+                    ttl=cache_ttl,
+                    finite_shots=cache_finite_shots,
+                ),
             )
         except ConfigurationError as error:
             raise DeviceConfigurationError(f"qnative.simulator: {error.message}") from None

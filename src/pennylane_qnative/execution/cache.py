@@ -455,6 +455,26 @@ class QuantumCircuitCache:
             ("hits", "misses", "persistent_hits", "compiled_hits", "compiled_misses"), 0
         )
 
+    @classmethod
+    def from_option(
+        cls, option: Any, build: Callable[[], QuantumCircuitCache]
+    ) -> QuantumCircuitCache | None:
+        """A device's ``cache=`` option: ``True`` -> ``build()``, ``False``/``None`` -> no
+        cache, a cache -> that cache (shared).
+
+        Raises:
+            ConfigurationError: for anything else
+        """
+        if isinstance(option, cls):
+            return option
+        if option is True:
+            return build()
+        if option is False or option is None:
+            return None
+        raise ConfigurationError(
+            f"cache must be True, False or a QuantumCircuitCache, got {option!r}."
+        )
+
     def __repr__(self) -> str:
         return (
             f"QuantumCircuitCache(entries={len(self._results)}/{self.max_entries}, "

@@ -45,6 +45,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
+from pennylane_qnative._files import private_file
 from pennylane_qnative.exceptions import JournalError
 
 __all__ = [
@@ -152,15 +153,6 @@ def batch_digest(
     return hashlib.sha256(text.encode()).hexdigest()
 
 
-def _private_file(path: Path) -> None:
-    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-    with contextlib.suppress(OSError):
-        os.chmod(path.parent, 0o700)
-    fd = os.open(path, os.O_CREAT | os.O_RDWR, 0o600)
-    os.close(fd)
-    os.chmod(path, 0o600)
-
-
 def _pid_alive(pid: int) -> bool:
     try:
         os.kill(pid, 0)
@@ -212,7 +204,7 @@ class Journal:
         self.lease_s = lease_s
         self._lock = threading.Lock()
         try:
-            _private_file(self.path)
+            private_file(self.path)
             self._db = sqlite3.connect(
                 self.path, timeout=busy_timeout_s, isolation_level=None, check_same_thread=False
             )

@@ -24,6 +24,7 @@ import threading
 from pathlib import Path
 from typing import Any
 
+from pennylane_qnative._files import private_file
 from pennylane_qnative.exceptions import JournalError
 
 __all__ = ["ResultStore"]
@@ -43,9 +44,7 @@ class ResultStore:
         self.path = Path(path)
         self._lock = threading.Lock()
         try:
-            self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-            self.path.touch(mode=0o600, exist_ok=True)
-            os.chmod(self.path, 0o600)
+            private_file(self.path)
             self._db = sqlite3.connect(self.path, check_same_thread=False, timeout=30.0)
             self._db.execute("PRAGMA journal_mode=WAL")
             self._db.execute(

@@ -23,6 +23,8 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from pennylane_qnative._files import private_file
+
 __all__ = ["COLUMNS", "PerformanceTracker"]
 
 COLUMNS = (
@@ -40,15 +42,6 @@ COLUMNS = (
     "method",
 )
 _SUMMED = ("circuits", "jobs", "seconds", "cost_usd", "cache_hits", "cache_misses")
-
-
-def _private(path: str | os.PathLike) -> Path:
-    """``path`` created empty and private to the user (0600, directory 0700 if new)."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    path.touch(mode=0o600, exist_ok=True)
-    os.chmod(path, 0o600)
-    return path
 
 
 class PerformanceTracker:
@@ -90,7 +83,7 @@ class PerformanceTracker:
 
     def to_csv(self, path: str | os.PathLike) -> Path:
         """Write the per-step rows to ``path`` (CSV with a header); returns the path."""
-        path = _private(path)
+        path = private_file(path)
         with path.open("w", newline="", encoding="utf-8") as handle:
             writer = csv.DictWriter(handle, fieldnames=COLUMNS)
             writer.writeheader()
@@ -141,7 +134,7 @@ class PerformanceTracker:
             if handles:
                 axis.legend(handles[-1:], ["validation (end of epoch)"], loc="best")
         fig.suptitle("pennylane-qnative training history")
-        path = _private(path)
+        path = private_file(path)
         fig.savefig(path, dpi=110)
         plt.close(fig)
         return path
