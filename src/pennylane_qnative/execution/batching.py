@@ -29,7 +29,7 @@ import numpy as np
 import pennylane as qp
 from pennylane.tape import QuantumScript
 
-__all__ = ["group_by_structure", "merge_broadcast", "mergeable", "split_broadcast"]
+__all__ = ["group_by_structure", "merge_broadcast", "mergeable", "rebind", "split_broadcast"]
 
 # Measurements whose broadcast result is an array (or tuple of arrays) with a leading batch axis.
 _ARRAY_MEASUREMENTS = (
@@ -107,7 +107,7 @@ def merge_broadcast(
         getattr(p, "ndim", 0) > np.ndim(first) for p, first in _tail(params, rows[0], n_gate_params)
     ):
         raise ValueError("the observables' parameters differ: only gate parameters broadcast")
-    merged = tapes[0].bind_new_parameters(params, list(range(len(params))))
+    merged = rebind(tapes[0], params[:n_gate_params])
     expected = sum(size or 1 for size in sizes)
     if merged.batch_size != expected:
         raise ValueError(f"broadcast gave batch size {merged.batch_size}, not {expected}")
@@ -120,22 +120,158 @@ def _concatenate_batches(
     n_gate_params: int,
     batch_sizes: Sequence[int | None],
 ) -> list[Any]:
-    """Gate parameters expanded to each circuit's batch and concatenated; observables kept."""
+    """Gate parameters expanded to each circuit's batch and concatenated; observables kept.
+
+    Scalar parameters (the common case: weights, shifts) are repeated row-wise as one matrix;
+    only broadcast parameters (data) are concatenated one by one.
+    """
     ndims = [
         op.ndim_params[i] if op.ndim_params is not None else 0
         for op in tapes[0].operations
         for i in range(len(op.data))
     ]
     sizes = [size or 1 for size in batch_sizes]
-    params = []
+    scalar = [
+        j
+        for j, ndim in enumerate(ndims)
+        if ndim == 0 and all(isinstance(row[j], _SCALARS) for row in rows)
+    ]
+    params: list[Any] = [None] * n_gate_params
+    if scalar:
+        matrix = np.array([[row[j] for j in scalar] for row in rows], dtype=np.float64)
+        columns = np.repeat(matrix, sizes, axis=0).T.copy()  # one contiguous row per parameter
+        for column, j in zip(columns, scalar, strict=True):
+            params[j] = column
     for j, ndim in enumerate(ndims):
+        if params[j] is not None:
+            continue
         blocks = []
         for row, size in zip(rows, sizes, strict=True):
             value = np.asarray(row[j])
             batched = value.ndim > ndim
             blocks.append(value if batched else np.broadcast_to(value, (size, *value.shape)))
-        params.append(np.concatenate(blocks))
+        params[j] = np.concatenate(blocks)
     return params + list(rows[0][n_gate_params:])
+
+
+def rebind(
+    tape: QuantumScript, params: Sequence[Any], indices: Sequence[int] | None = None
+) -> QuantumScript:
+    """``tape.bind_new_parameters(params, indices)`` without PennyLane's per-gate overhead.
+
+    PennyLane rebuilds each operation through its constructor and later infers every
+    operation's batch size parameter by parameter; for the plain parametric gates (rotations,
+    Ising gates, ...) this copies the operation and sets its data and batch size directly,
+    which is several times faster. Other operations, and parameters of observables, go
+    through PennyLane's own ``bind_new_parameters``.
+
+    Args:
+        tape (QuantumScript): the circuit
+        params (Sequence): the new values, one per index
+        indices (Sequence[int] | None): positions in ``tape.get_parameters(trainable_only=False)``;
+            ``None`` replaces every gate parameter in order
+
+    Returns:
+        QuantumScript: a new circuit with the same operations, measurements, shots and
+        trainable parameters
+
+    >>> tape = QuantumScript([qp.RX(0.1, 0), qp.CNOT([0, 1]), qp.RY(0.2, 1)], [qp.probs()])
+    >>> rebind(tape, [np.array([0.3, 0.4])], [1]).batch_size
+    2
+    """
+    new = dict(enumerate(params)) if indices is None else dict(zip(indices, params, strict=True))
+    ops, position = [], 0
+    for op in tape.operations:
+        data = op.data
+        if data and any(position + i in new for i in range(len(data))):
+            values = tuple(new.get(position + i, d) for i, d in enumerate(data))
+            op = _rebound(op, values)
+        ops.append(op)
+        position += len(data)
+    if new and max(new) >= position:  # observables' parameters: PennyLane's way
+        return tape.bind_new_parameters(list(new.values()), list(new))
+    return QuantumScript(
+        ops, tape.measurements, shots=tape.shots, trainable_params=tape.trainable_params
+    )
+
+
+# Parametric gates whose state is their wires, data and batch metadata (no base operator, no
+# Pauli representation depending on the data): safe to copy with new data.
+_PLAIN_GATES = frozenset(
+    [
+        "RX",
+        "RY",
+        "RZ",
+        "PhaseShift",
+        "Rot",
+        "U1",
+        "U2",
+        "U3",
+        "MultiRZ",
+        "PauliRot",
+        "IsingXX",
+        "IsingYY",
+        "IsingZZ",
+        "IsingXY",
+    ]
+)
+_PLAIN_STATE = frozenset(
+    [
+        "data",
+        "grad_recipe",
+        "_name",
+        "_id",
+        "_pauli_rep",
+        "_num_params",
+        "_wires",
+        "_batch_size",
+        "_ndim_params",
+        "_hyperparameters",
+    ]
+)
+_SCALARS = (int, float, np.floating)
+_VALUES = (*_SCALARS, np.ndarray)
+_plain_types: dict[type, bool] = {}
+
+
+def _is_plain(op: Any) -> bool:
+    cls = type(op)
+    plain = _plain_types.get(cls)
+    if plain is None:
+        plain = _plain_types[cls] = (
+            cls.__name__ in _PLAIN_GATES
+            and cls.__module__.startswith("pennylane.ops.")
+            and isinstance(cls.__dict__.get("ndim_params"), tuple)
+            and set(vars(op)) <= _PLAIN_STATE
+        )
+    return plain and op.__dict__.get("_pauli_rep") is None
+
+
+def _rebound(op: Any, values: tuple) -> Any:
+    """``op`` with new parameter ``values`` (NumPy/Python numbers or arrays)."""
+    if not (_is_plain(op) and all(isinstance(v, _VALUES) for v in values)):
+        return qp.ops.functions.bind_new_parameters(op, values)
+    expected = type(op).ndim_params
+    ndims = tuple(np.ndim(v) for v in values)
+    batch = None
+    for value, ndim, exp in zip(values, ndims, expected, strict=True):
+        if ndim == exp:
+            continue
+        if ndim != exp + 1:
+            raise ValueError(
+                f"{op.name}: wrong number(s) of dimensions in parameters. "
+                f"Parameters with ndims {ndims} passed, {expected} expected."
+            )
+        if batch is not None and value.shape[0] != batch:
+            raise ValueError(f"{op.name}: broadcast dimensions differ ({batch}, {value.shape[0]})")
+        batch = value.shape[0]
+    new = object.__new__(type(op))
+    state = new.__dict__
+    state.update(op.__dict__)
+    state["data"] = values
+    state["_ndim_params"] = ndims
+    state["_batch_size"] = batch
+    return new
 
 
 def split_broadcast(result: Any, sizes: int | Sequence[int | None]) -> list[Any]:

@@ -17,6 +17,7 @@ from pennylane.tape import QuantumScript, QuantumScriptBatch
 from pennylane.typing import PostprocessingFn
 
 from pennylane_qnative.exceptions import ConfigurationError
+from pennylane_qnative.execution.batching import rebind
 from pennylane_qnative.gradients._compat import (
     Transform,
     _all_zero_grad,
@@ -28,6 +29,7 @@ from pennylane_qnative.gradients._compat import (
     decompose,
     find_and_validate_gradient_methods,
     gate_sets,
+    generate_multishifted_tapes,
 )
 
 RngLike = int | np.random.Generator | None
@@ -47,6 +49,32 @@ def make_rng(rng: RngLike, *, option: str = "rng") -> np.random.Generator:
         f"{option}={rng!r} is not a random generator: pass an int seed, a "
         "numpy.random.Generator (np.random.default_rng(...)) or None."
     )
+
+
+def shifted_tapes(
+    tape: QuantumScript, indices: Sequence[int], shifts: np.ndarray
+) -> list[QuantumScript]:
+    """One tape per row of ``shifts``, trainable parameters ``indices`` shifted by that row.
+
+    PennyLane's ``generate_multishifted_tapes`` (without multipliers), built with
+    :func:`~pennylane_qnative.execution.batching.rebind` when the parameters are plain floats.
+    Other parameters (framework tensors, integers) take PennyLane's path.
+    """
+    values = tape.get_parameters(trainable_only=True)
+    chosen = [values[i] for i in indices]
+    if not all(_is_real_scalar(v) for v in chosen):
+        return generate_multishifted_tapes(tape, indices, shifts)
+    positions = [tape.trainable_params[i] for i in indices]
+    base = np.asarray(chosen, dtype=np.float64)
+    return [rebind(tape, list(base + row), positions) for row in np.asarray(shifts)]
+
+
+def _is_real_scalar(value: Any) -> bool:
+    """A Python or NumPy float (a 0-d float array included), not a framework tensor."""
+    kind = type(value)
+    if kind is float or kind is np.float64:
+        return True
+    return kind is np.ndarray and value.ndim == 0 and value.dtype == np.float64
 
 
 def _stop_at_numeric(obj) -> bool:
@@ -94,11 +122,40 @@ def select_parameters(tape: QuantumScript, argnum, name: str, *, method: str = "
     if argnum is None and not tape.trainable_params:
         return Selection(_no_trainable_grad(tape), (), num_params)
     chosen = choose_trainable_param_indices(tape, argnum)
-    methods = find_and_validate_gradient_methods(tape, method, chosen)
+    dark = _outside_light_cone(tape)
+    if dark is None:  # mid-circuit measurements: PennyLane's circuit graph decides
+        methods = find_and_validate_gradient_methods(tape, method, chosen)
+    else:
+        lit = [i for i in chosen if tape.par_info[tape.trainable_params[i]]["op_idx"] not in dark]
+        methods = find_and_validate_gradient_methods(tape, method, lit, use_graph=False)
     indices = tuple(i for i in range(num_params) if methods.get(i, "0") != "0")
     if not indices:
         return Selection(_all_zero_grad(tape), (), num_params)
     return Selection(None, indices, num_params)
+
+
+def _outside_light_cone(tape: QuantumScript) -> set[int] | None:
+    """Indices of the operations that cannot influence any measurement.
+
+    A backward sweep from the measured wires: an operation touching a wire that matters makes
+    all its wires matter. This is the question PennyLane answers with the tape's circuit graph
+    (paths from an operation to a measurement) at a fraction of the cost of building the graph.
+    Returns ``None`` when the tape has mid-circuit measurements (classical wires).
+    """
+    ops = tape.operations
+    if any(isinstance(op, qp.ops.MidMeasure | qp.ops.Conditional) for op in ops):
+        return None
+    live: set = set()
+    for m in tape.measurements:
+        live.update(m.wires.labels if len(m.wires) else tape.wires.labels)
+    dark = set()
+    for k in range(len(ops) - 1, -1, -1):
+        wires = ops[k].wires.labels
+        if live.isdisjoint(wires):
+            dark.add(k)
+        else:
+            live.update(wires)
+    return dark
 
 
 def _contract(coeffs: np.ndarray, results: Sequence) -> Any:

@@ -53,11 +53,11 @@ from pennylane_qnative.gradients._common import (
     StatefulTransform,
     make_rng,
     select_parameters,
+    shifted_tapes,
 )
 from pennylane_qnative.gradients._compat import (
     _expand_metric_tensor,
     contract_qjac_with_cjac,
-    generate_multishifted_tapes,
 )
 from pennylane_qnative.gradients.spsa import spsa_tapes
 
@@ -127,7 +127,7 @@ def _qnspsa_tapes(tape: QuantumScript, indices, num_params: int, eps: float, rng
     d1[idx] = rng.choice([-1.0, 1.0], size=len(idx))
     d2[idx] = rng.choice([-1.0, 1.0], size=len(idx))
     shifts = eps * np.stack([d1 + d2, d1, -d1 + d2, -d1])[:, idx]
-    shifted = generate_multishifted_tapes(tape, idx, shifts)
+    shifted = shifted_tapes(tape, idx, shifts)
     tapes = [_overlap_tape(tape, s) for s in shifted]
     outer = np.outer(d1, d2) + np.outer(d2, d1)
 

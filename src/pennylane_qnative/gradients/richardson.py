@@ -40,10 +40,10 @@ from pennylane_qnative.gradients._common import (
     parameter_frequency,
     per_shot_copy,
     select_parameters,
+    shifted_tapes,
 )
 from pennylane_qnative.gradients._compat import (
     contract_qjac_with_cjac,
-    generate_multishifted_tapes,
 )
 
 __all__ = ["GradientEstimate", "auto_step", "richardson_grad", "richardson_weights"]
@@ -151,7 +151,7 @@ def richardson_tapes(
     for i in idx:
         for j in range(levels):
             step = steps[i] / 2**j
-            tapes.extend(generate_multishifted_tapes(tape, [i], np.array([[step], [-step]])))
+            tapes.extend(shifted_tapes(tape, [i], np.array([[step], [-step]])))
             for sign in (1.0, -1.0):
                 v, e = np.zeros(num_params), np.zeros(num_params)
                 v[i], e[i] = sign * value_w[j] / (2 * step), sign * error_w[j] / (2 * step)

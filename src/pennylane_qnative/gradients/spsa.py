@@ -44,10 +44,10 @@ from pennylane_qnative.gradients._common import (
     linear_postprocessing,
     make_rng,
     select_parameters,
+    shifted_tapes,
 )
 from pennylane_qnative.gradients._compat import (
     contract_qjac_with_cjac,
-    generate_multishifted_tapes,
 )
 
 __all__ = ["SPSA", "SPSAGains", "Strategy", "rademacher_sampler", "spsa_grad"]
@@ -146,7 +146,7 @@ def spsa_tapes(
         for sign in signs:
             shifts.append(sign * steps[idx] * direction[idx])
             columns.append(sign * inverse / len(signs))
-    tapes.extend(generate_multishifted_tapes(tape, idx, np.array(shifts)))
+    tapes.extend(shifted_tapes(tape, idx, np.array(shifts)))
 
     coeffs = np.stack(columns, axis=1) * (gain / num_directions)
     if strategy is Strategy.FORWARD:
