@@ -9,6 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from pennylane_qnative.execution.batching import (
+    batch_size,
     group_by_structure,
     merge_broadcast,
     mergeable,
@@ -300,3 +301,21 @@ class TestRebind:
         value = pnp.array(0.4, requires_grad=True)
         new = rebind(_tape(0.1), [value], [0])
         assert new.operations[0].data[0] is value
+
+
+class TestBatchSize:
+    """``batch_size`` fills PennyLane's own lazy cache with the values PennyLane would."""
+
+    @pytest.mark.parametrize("batch", [None, 3])
+    def test_equals_pennylanes_inference(self, batch):
+        ours, theirs = _mixed_tape(np.random.default_rng(2), batch), None
+        theirs = QS([op.__class__._unflatten(*op._flatten()) for op in ours.operations])
+        assert batch_size(ours) == theirs.batch_size == batch
+        for a, b in zip(ours.operations, theirs.operations, strict=True):
+            assert a.batch_size == b.batch_size
+            assert a.ndim_params == b.ndim_params
+
+    def test_mismatched_broadcast_raises(self):
+        tape = QS([qp.Rot(np.ones(2), np.ones(3), 0.1, 0)], [qp.probs()])
+        with pytest.raises(ValueError, match="broadcast dimensions differ"):
+            batch_size(tape)

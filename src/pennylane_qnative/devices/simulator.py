@@ -59,6 +59,7 @@ from pennylane_qnative.devices._gradients import DeviceGradients
 from pennylane_qnative.devices.errors import DeviceConfigurationError
 from pennylane_qnative.exceptions import ConfigurationError
 from pennylane_qnative.execution.batching import (
+    batch_size,
     group_by_structure,
     merge_broadcast,
     mergeable,
@@ -362,7 +363,7 @@ class SimulatorDevice(Device):
             try:
                 tapes = [circuits[i] for i in indices]
                 # scalar parameters only: not broadcast (spares PennyLane's batch inference)
-                sizes = [None if fps[i].scalar else circuits[i].batch_size for i in indices]
+                sizes = [None if fps[i].scalar else batch_size(circuits[i]) for i in indices]
                 merged = merge_broadcast(tapes, sizes)
                 return [_Unit(merged, indices, merged=True, sizes=sizes)]
             except ValueError as error:  # an operation that refuses broadcasting

@@ -17,7 +17,7 @@ from pennylane.tape import QuantumScript, QuantumScriptBatch
 from pennylane.typing import PostprocessingFn
 
 from pennylane_qnative.exceptions import ConfigurationError
-from pennylane_qnative.execution.batching import rebind
+from pennylane_qnative.execution.batching import batch_size, rebind
 from pennylane_qnative.gradients._compat import (
     Transform,
     _all_zero_grad,
@@ -116,6 +116,7 @@ def select_parameters(tape: QuantumScript, argnum, name: str, *, method: str = "
         NotImplementedError: a *trainable* parameter is broadcast (data broadcasting is fine)
         ValueError: the tape returns the state, or a parameter is not differentiable
     """
+    batch_size(tape)  # PennyLane's batch inference, faster (the guard below needs it)
     assert_no_trainable_tape_batching(tape, name)
     assert_no_state_returns(tape.measurements, name)
     num_params = len(tape.trainable_params)
