@@ -179,6 +179,17 @@ class TestMergeBroadcast:
         np.testing.assert_allclose(parts, expected, atol=1e-12)
 
 
+class TestMergeWithValues:
+    """Merging from the fingerprints' parameter rows equals merging from the tapes."""
+
+    def test_same_circuit(self):
+        tapes = [_tape(x, y) for x, y in ((0.1, 0.2), (0.3, 0.2), (0.5, 0.7))]
+        values = np.array([t.get_parameters(trainable_only=False) for t in tapes])
+        ours, theirs = merge_broadcast(tapes, values=values), merge_broadcast(tapes)
+        qp.assert_equal(ours, theirs)
+        np.testing.assert_allclose(*_dq().execute([ours, theirs]), atol=1e-15)
+
+
 class TestSplitBroadcast:
     """Splitting broadcast results."""
 

@@ -66,6 +66,35 @@ def clock(monkeypatch):
 class TestFingerprint:
     """The structure/parameter split of a circuit."""
 
+    def test_structure_hashes_and_compares_like_its_tuple(self):
+        structure = fingerprint(_tape(0.1)).structure
+        assert isinstance(structure, cache_module.Structure)
+        plain = tuple(structure)
+        assert structure == plain
+        assert hash(structure) == hash(plain) == hash(structure)  # cached, same value
+        assert repr(structure) == repr(plain)  # the digest serialises the repr
+
+    def test_scalar_circuits_carry_their_parameter_row(self):
+        fp = fingerprint(_tape(0.25))
+        assert fp.scalar
+        np.testing.assert_array_equal(fp.values, [0.25])
+        assert fp.parameters == fp.values.tobytes()
+        broadcast = fingerprint(_tape(np.array([0.1, 0.2])))
+        assert not broadcast.scalar
+        assert broadcast.values is None
+
+    def test_parameters_read_in_one_pass_match_tape_data(self):
+        """Gate and observable parameters, in tape.data order."""
+        obs = qp.Hamiltonian([0.5, -0.25], [qp.Z(0), qp.X(1)])
+        tape = QS([qp.RX(0.1, 0), qp.Rot(0.2, 0.3, 0.4, 1)], [qp.expval(obs)])
+        np.testing.assert_array_equal(fingerprint(tape).values, tape.data)
+
+    def test_array_positions_disambiguate_the_encoding(self):
+        """Same numbers, arrays in different places: different keys."""
+        a = QS([qp.RX(np.array([0.1, 0.2]), 0), qp.RY(0.3, 0)], [qp.expval(qp.Z(0))])
+        b = QS([qp.RX(0.1, 0), qp.RY(np.array([0.2, 0.3]), 0)], [qp.expval(qp.Z(0))])
+        assert fingerprint(a).parameters != fingerprint(b).parameters
+
     def test_structure_excludes_parameters(self):
         """Circuits differing only in parameters share a structure, not parameter bytes."""
         a, b = fingerprint(_tape(0.1)), fingerprint(_tape(0.2))

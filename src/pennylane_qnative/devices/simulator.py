@@ -364,7 +364,10 @@ class SimulatorDevice(Device):
                 tapes = [circuits[i] for i in indices]
                 # scalar parameters only: not broadcast (spares PennyLane's batch inference)
                 sizes = [None if fps[i].scalar else batch_size(circuits[i]) for i in indices]
-                merged = merge_broadcast(tapes, sizes)
+                values = None
+                if all(fps[i].scalar for i in indices):
+                    values = np.stack([fps[i].values for i in indices])
+                merged = merge_broadcast(tapes, sizes, values=values)
                 return [_Unit(merged, indices, merged=True, sizes=sizes)]
             except ValueError as error:  # an operation that refuses broadcasting
                 logger.debug("not merging %d circuits: %s", len(indices), error)

@@ -75,7 +75,10 @@ def group_by_structure(structures: Sequence[Hashable | None]) -> list[list[int]]
 
 
 def merge_broadcast(
-    tapes: Sequence[QuantumScript], batch_sizes: Sequence[int | None] | None = None
+    tapes: Sequence[QuantumScript],
+    batch_sizes: Sequence[int | None] | None = None,
+    *,
+    values: np.ndarray | None = None,
 ) -> QuantumScript:
     """One broadcast circuit equivalent to ``tapes`` (which must share a structure).
 
@@ -90,6 +93,9 @@ def merge_broadcast(
             NumPy/Python parameters
         batch_sizes (Sequence[int | None] | None): the circuits' ``batch_size`` when the
             caller knows them (PennyLane infers them gate by gate, which is slow)
+        values (np.ndarray | None): when every parameter of every circuit is a real scalar,
+            the parameters as a float64 matrix, one row per circuit (fingerprints carry them),
+            which spares reading them again
 
     Returns:
         QuantumScript: a circuit with ``batch_size == sum(t.batch_size or 1 for t in tapes)``
@@ -98,13 +104,17 @@ def merge_broadcast(
         ValueError: when no parameter differs (nothing to broadcast), observables differ, or an
             operation refuses a broadcast parameter
     """
-    rows = [t.get_parameters(trainable_only=False) for t in tapes]
+    if values is None:
+        rows = [t.get_parameters(trainable_only=False) for t in tapes]
+    else:
+        values = np.asarray(values, dtype=np.float64)
+        rows = [list(values[0])]
     n_gate_params = sum(len(op.data) for op in tapes[0].operations)
     sizes = [t.batch_size for t in tapes] if batch_sizes is None else list(batch_sizes)
     if any(size is not None for size in sizes):
         params = _concatenate_batches(tapes, rows, n_gate_params, sizes)
     else:
-        params = _stack_real_scalars(rows)
+        params = _stack_real_scalars(rows if values is None else values)
         if params is None:
             params = [_stack_column(column) for column in zip(*rows, strict=True)]
         if not any(
@@ -340,17 +350,19 @@ def _tail(params: list[Any], first: list[Any], start: int):
     return zip(params[start:], first[start:], strict=True)
 
 
-def _stack_real_scalars(rows: list[list[Any]]) -> list[Any] | None:
+def _stack_real_scalars(rows: list[list[Any]] | np.ndarray) -> list[Any] | None:
     """Fast path for circuits whose parameters are all real scalars (the common case)."""
     try:
-        matrix = np.array(rows)
+        matrix = np.asarray(rows)
     except (TypeError, ValueError):  # ragged: array parameters
         return None
     if matrix.ndim != 2 or matrix.dtype.kind not in "biuf":
         return None
     matrix = matrix.astype(np.float64, copy=False)
     varying = (matrix != matrix[0]).any(axis=0)
-    return [matrix[:, j] if varying[j] else rows[0][j] for j in range(matrix.shape[1])]
+    columns = matrix.T.copy()  # one contiguous row per parameter
+    first = rows[0]
+    return [columns[j] if varying[j] else first[j] for j in range(matrix.shape[1])]
 
 
 def _stack_column(column: Sequence[Any]) -> Any:

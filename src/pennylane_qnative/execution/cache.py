@@ -39,7 +39,6 @@ True
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import math
 import threading
@@ -59,6 +58,7 @@ __all__ = [
     "Fingerprint",
     "QuantumCircuitCache",
     "ShotsPolicy",
+    "Structure",
     "circuit_digest",
     "context_bytes",
     "copy_result",
@@ -71,12 +71,6 @@ _PLAIN_NUMBERS = (bool, int, float, complex, np.number)
 _SCALARS = (int, float, np.float64)
 
 
-@functools.cache
-def _unkeyable(op_type: type) -> bool:
-    """Mid-circuit measurements and conditionals: results depend on sampled branches."""
-    return issubclass(op_type, MidMeasure | Conditional)
-
-
 class ShotsPolicy(StrEnum):
     """What the result cache does with finite-shot results."""
 
@@ -84,6 +78,22 @@ class ShotsPolicy(StrEnum):
     """Store only analytic results (default): samples are never handed back twice."""
     REUSE = "reuse"
     """Store finite-shot results as well and return them for identical circuits."""
+
+
+class Structure(tuple):
+    """A circuit's structure: a tuple that computes its hash once.
+
+    Structures key the batch planner's groups, the digest's prefix cache and compiled
+    circuits, so each is hashed several times per ``execute``, and hashing a 60-gate
+    structure walks every nested tuple. Equal to, and hashed like, the plain tuple.
+    """
+
+    def __hash__(self) -> int:
+        try:
+            return self._hash
+        except AttributeError:
+            self._hash = tuple.__hash__(self)
+            return self._hash
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,13 +107,16 @@ class Fingerprint:
         parameters (bytes): every parameter in circuit order, as float64 (or complex128)
             bytes with shapes, never rounded.
         analytic (bool): whether the circuit has no finite shots
-        scalar (bool): whether every parameter is a scalar (so the circuit is not broadcast)
+        scalar (bool): whether every parameter is a real scalar (so the circuit is not
+            broadcast)
+        values (np.ndarray | None): the parameters as one float64 row when ``scalar``
     """
 
     structure: tuple
     parameters: bytes
     analytic: bool
     scalar: bool
+    values: np.ndarray | None = None
 
 
 def fingerprint(tape: Any, memo: dict[int, tuple] | None = None) -> Fingerprint | None:
@@ -124,34 +137,46 @@ def fingerprint(tape: Any, memo: dict[int, tuple] | None = None) -> Fingerprint 
     Returns:
         Fingerprint | None: the fingerprint, or ``None`` for a circuit that cannot be keyed
     """
-    data = tape.data
-    parameters = _parameter_bytes(data)
-    if parameters is None:
-        return None
-    structure = []
+    structure: list[Any] = []
+    data: list[Any] = []  # tape.data, read in the same pass
     for op in tape.operations:
-        if _unkeyable(type(op)):
+        reader = _READERS.get(type(op))
+        if reader is None:
+            reader = _READERS[type(op)] = _reader_for(op)
+        if reader is _plain_structure:  # as cheap as a memo lookup
+            structure.append((op.name, op.wires.labels))
+        elif reader is _unkeyable:
             return None
-        if memo is None:
-            structure.append(_op_structure(op))
-            continue
-        key = id(op)
-        seen = memo.get(key)
-        if seen is None:
-            seen = memo[key] = _op_structure(op)
-        structure.append(seen)
+        elif memo is None:
+            structure.append(reader(op))
+        else:
+            key = id(op)
+            seen = memo.get(key)
+            if seen is None:
+                seen = memo[key] = reader(op)
+            structure.append(seen)
+        params = op.data
+        if params:
+            data.extend(params)
     structure.append("|M|")
     for m in tape.measurements:
         if m.mv is not None:
             return None
         structure.append(_measurement_structure(m))
+        if m.obs is not None:
+            data.extend(m.obs.data)
     shots = tape.shots
     structure.append(shots.shot_vector if shots else None)
+    values = _real_scalars(data)
+    parameters = values.tobytes() if values is not None else _parameter_bytes(data)
+    if parameters is None:
+        return None
     return Fingerprint(
-        structure=tuple(structure),
+        structure=Structure(structure),
         parameters=parameters,
         analytic=not shots,
-        scalar=all(isinstance(p, _SCALARS) for p in data),
+        scalar=values is not None,
+        values=values,
     )
 
 
@@ -203,20 +228,33 @@ def context_bytes(context: Mapping[str, Any] | None) -> bytes:
     return repr(sorted((str(k), _canonical(v)) for k, v in context.items())).encode()
 
 
-def _parameter_bytes(data: Sequence[Any]) -> bytes | None:
-    """Every parameter at full precision: a layout (kind and shape of each) and the values.
+def _real_scalars(data: list[Any]) -> np.ndarray | None:
+    """The parameters as one float64 row when every one is a real Python/NumPy scalar."""
+    for p in data:
+        t = type(p)
+        if not (t is float or t is np.float64 or t is int):
+            return None
+    return np.asarray(data, dtype=np.float64)
 
-    Real values (scalars and arrays) are written as one float64 block, complex ones as one
-    complex128 block; the layout makes the encoding unambiguous.
+
+def _parameter_bytes(data: Sequence[Any]) -> bytes | None:
+    """Every parameter at full precision: the values, and where the arrays among them are.
+
+    Real values (scalars and arrays, in circuit order) are written as one float64 block,
+    complex ones as one complex128 block. When every parameter is a real scalar that block is
+    the whole encoding; otherwise a header lists the position, kind and shape of each array
+    parameter (the rest are scalars), which makes the encoding unambiguous.
     """
     types = [type(p) for p in data]
     if all(t is float or t is int or t is np.float64 for t in types):
         return np.asarray(data, dtype=np.float64).tobytes()  # fast path: real scalars
-    layout, reals, complexes = [], [], []
-    for p, t in zip(data, types, strict=True):
+    arrays: list[tuple] = []  # (position, shape) of real arrays, (position, "c", shape)
+    reals: list[Any] = []  # float64 pieces in circuit order
+    complexes: list[np.ndarray] = []
+    scalars: list[float] = []  # real scalars since the last array
+    for i, (p, t) in enumerate(zip(data, types, strict=True)):
         if t is float or t is int or t is np.float64:
-            layout.append("s")
-            reals.append(p)
+            scalars.append(p)
             continue
         if isinstance(p, _PLAIN_NUMBERS):
             arr = np.asarray(p)
@@ -225,17 +263,23 @@ def _parameter_bytes(data: Sequence[Any]) -> bytes | None:
         else:
             return None  # a framework tensor or tracer: not ours to key
         if arr.dtype.kind == "c":
-            layout.append(f"c{arr.shape}")
+            arrays.append((i, "c", arr.shape))
             complexes.append(arr.astype(np.complex128).ravel())
         elif arr.ndim == 0:  # a NumPy scalar or 0-d array: the same key as a Python float
-            layout.append("s")
-            reals.append(float(arr))
+            scalars.append(float(arr))
         else:
-            layout.append(f"r{arr.shape}")
-            reals.extend(arr.ravel().tolist())
-    values = np.asarray(reals, dtype=np.float64).tobytes()
+            if scalars:
+                reals.append(np.asarray(scalars, dtype=np.float64))
+                scalars = []
+            arrays.append((i, arr.shape))
+            reals.append(arr.ravel())
+    if not arrays:
+        return np.asarray(scalars, dtype=np.float64).tobytes()
+    if scalars:
+        reals.append(np.asarray(scalars, dtype=np.float64))
+    values = np.concatenate(reals, dtype=np.float64).tobytes() if reals else b""
     imaginary = np.concatenate(complexes).tobytes() if complexes else b""
-    return ",".join(layout).encode() + b"\x00" + values + b"\x00" + imaginary
+    return repr((len(types), arrays)).encode() + b"\x00" + values + b"\x00" + imaginary
 
 
 # Named controlled gates whose hyper-parameters (base, control values, ...) are fixed by
@@ -258,15 +302,81 @@ _FIXED_HYPERPARAMETERS = frozenset(
 )
 
 
+# Gates without hyper-parameters: their structure is their name and wires.
+_NO_HYPERPARAMETERS = frozenset(
+    [
+        "RX",
+        "RY",
+        "RZ",
+        "PhaseShift",
+        "Rot",
+        "U1",
+        "U2",
+        "U3",
+        "MultiRZ",
+        "IsingXX",
+        "IsingYY",
+        "IsingZZ",
+        "IsingXY",
+        "Hadamard",
+        "PauliX",
+        "PauliY",
+        "PauliZ",
+        "S",
+        "T",
+        "SX",
+        "SWAP",
+        "ISWAP",
+        "ECR",
+    ]
+)
+
+
 def _op_structure(op: Any) -> tuple:
+    reader = _READERS.get(type(op))
+    if reader is None:
+        reader = _READERS[type(op)] = _reader_for(op)
+    return reader(op)
+
+
+def _reader_for(op: Any) -> Callable[[Any], tuple]:
+    """How to read the structure of operations of ``type(op)`` (decided once per type)."""
+    cls = type(op)
+    if issubclass(cls, MidMeasure | Conditional):
+        return _unkeyable
+    ours = cls.__module__.startswith("pennylane.ops.")
+    if ours and cls.__name__ in _FIXED_HYPERPARAMETERS:
+        return _controlled_structure
+    if ours and cls.__name__ in _NO_HYPERPARAMETERS and not op.hyperparameters:
+        return _plain_structure
+    return _generic_structure
+
+
+def _unkeyable(op: Any) -> tuple:
+    """Mid-circuit measurements and conditionals: results depend on sampled branches, so
+    :func:`fingerprint` gives up on their circuits; elsewhere they read generically."""
+    return _generic_structure(op)
+
+
+def _plain_structure(op: Any) -> tuple:
+    return (op.name, op.wires.labels)
+
+
+def _controlled_structure(op: Any) -> tuple:
+    # ``op.wires`` is slow on controlled operations
+    hyper = op.hyperparameters
+    return (op.name, hyper["control_wires"].labels + hyper["base"].wires.labels)
+
+
+def _generic_structure(op: Any) -> tuple:
     name = op.name
-    if name in _FIXED_HYPERPARAMETERS:  # ``op.wires`` is slow on controlled operations
-        hyper = op.hyperparameters
-        return (name, hyper["control_wires"].labels + hyper["base"].wires.labels)
     hyper = op.hyperparameters
     if not hyper:
         return (name, op.wires.labels)
     return (name, op.wires.labels, tuple(sorted((k, _canonical(v)) for k, v in hyper.items())))
+
+
+_READERS: dict[type, Callable[[Any], tuple]] = {}
 
 
 def _measurement_structure(m: Any) -> tuple:
