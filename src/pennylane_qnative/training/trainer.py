@@ -36,10 +36,12 @@ from typing import Any
 
 import numpy as np
 import pennylane as qp
+from autograd import value_and_grad
 from pennylane import numpy as pnp
 
 from pennylane_qnative.exceptions import ConfigurationError
 from pennylane_qnative.gradients import AdaptiveGradient, resolve
+from pennylane_qnative.training._direct import DirectStep
 from pennylane_qnative.training.checkpoint import load_checkpoint, save_checkpoint
 from pennylane_qnative.training.config import GradientMethod, TrainingConfig
 from pennylane_qnative.training.data import ArrayLoader
@@ -167,7 +169,7 @@ class QuantumTrainer:
                 "data is a one-pass iterator (a generator), so it cannot feed several epochs: "
                 "pass a list, X and y, or a re-iterable loader (e.g. a torch DataLoader)."
             )
-        qnode = self._qnode(model)
+        qnode = self._training_step(model)
         run = _RunState.fresh(model, self.config)
         self.tracker = PerformanceTracker()
         if isinstance(loader, ArrayLoader):
@@ -271,24 +273,21 @@ class QuantumTrainer:
     def _step(self, model, qnode, run, epoch, index, batch_x, batch_y) -> None:
         X = model.check_inputs(batch_x)
         targets = self._targets(model, batch_y)
-        weights = pnp.array(model.quantum_layer.parameters, requires_grad=True)
-
-        outputs = []
-
-        def objective(w):
-            out = model.forward(qnode, w, X)
-            outputs.append(qp.math.unwrap(out))
-            return self._loss(out, targets)
-
         if hasattr(self.device, "reseed") and self.config.seed is not None:
             self.device.reseed(_step_seed(self.config.seed, run.step))  # exact resumes
         start = time.perf_counter()
-        grad_fn = qp.grad(objective)
         with _counting(self.device) as counts:
-            grads = np.asarray(grad_fn(weights))
-        loss = float(grad_fn.forward)
+            if isinstance(qnode, DirectStep):
+                weights = np.asarray(model.quantum_layer.parameters, dtype=float)
+                outputs, jacobian = qnode(weights, X)
+                loss, output_grad = value_and_grad(lambda out: self._loss(out, targets))(outputs)
+                grads = DirectStep.chain(jacobian, output_grad, weights.shape)
+            else:
+                weights = pnp.array(model.quantum_layer.parameters, requires_grad=True)
+                grads, loss, outputs = self._qnode_step(model, qnode, weights, X, targets)
+        loss = float(loss)
         batch_accuracy = (
-            accuracy(np.asarray(outputs[-1]), targets) if model.task == "classification" else None
+            accuracy(np.asarray(outputs), targets) if model.task == "classification" else None
         )
         updates, run.opt_state = run.optimizer.update(grads, run.opt_state, weights)
         model.quantum_layer.parameters = np.asarray(weights) + updates
@@ -311,6 +310,19 @@ class QuantumTrainer:
         )
         run.step += 1
 
+    def _qnode_step(self, model, qnode, weights, X, targets):
+        """Gradient, loss and outputs of one batch through the QNode."""
+        outputs = []
+
+        def objective(w):
+            out = model.forward(qnode, w, X)
+            outputs.append(qp.math.unwrap(out))
+            return self._loss(out, targets)
+
+        grad_fn = qp.grad(objective)
+        grads = np.asarray(grad_fn(weights))
+        return grads, grad_fn.forward, outputs[-1]
+
     def _after_step(self, model, run, epoch, batch_in_epoch, bar) -> None:
         run.epoch, run.batch_in_epoch = epoch, batch_in_epoch
         self._checkpoint(model, run)
@@ -325,6 +337,16 @@ class QuantumTrainer:
             )
 
     # --- plumbing ----------------------------------------------------------------------------
+
+    def _training_step(self, model: QuantumModel) -> Any:
+        """What a step calls: the :class:`~._direct.DirectStep` on our devices, else a QNode."""
+        if _is_ours(self.device):
+            direct = DirectStep.build(
+                self.device, model, self.gradient, self.config.shots_per_circuit
+            )
+            if direct is not None:
+                return direct
+        return self._qnode(model)
 
     def _qnode(self, model: QuantumModel, *, differentiable: bool = True) -> qp.QNode:
         if not differentiable:
