@@ -6,7 +6,8 @@ with PennyLane's ``spsa_grad``. Reports, in one run:
 
 1. wall time of the 50 steps on ``qnative.simulator``, ``default.qubit`` and ``lightning.qubit``;
 2. per-circuit overhead of our batching + caching layer (time in ``execute`` outside the
-   backend, divided by the circuits executed);
+   backend, divided by the circuits executed), inside the training runs of 1. and on
+   synthetic batches;
 3. cache lookup time with 10,000 entries, and key computation time;
 4. peak memory of a 10,000-entry cache (tracemalloc).
 
@@ -74,6 +75,43 @@ def train(dev, steps, **qnode_options):
     return time.perf_counter() - start, float(loss(weights, x, y))
 
 
+def overhead_in_training(steps, **qnode_options):
+    """Per-circuit time in ``qnative.simulator.execute`` outside its backend, during training.
+
+    Every circuit the device receives counts (a broadcast tape of 10 is 10 circuits).
+    """
+    from pennylane_qnative.devices.simulator import SimulatorDevice
+
+    totals = {"ours": 0.0, "backend": 0.0, "circuits": 0}
+    execute = SimulatorDevice.execute
+
+    def timed(self, circuits, execution_config=None):
+        start = time.perf_counter()
+        try:
+            return execute(self, circuits, execution_config)
+        finally:
+            totals["ours"] += time.perf_counter() - start
+            totals["circuits"] += sum(c.batch_size or 1 for c in circuits)
+
+    SimulatorDevice.execute = timed  # before the device exists: its gradient runner binds it
+    try:
+        dev = qp.device("qnative.simulator", wires=N_QUBITS, seed=1)
+        inner = dev._backend.execute
+
+        def backend(circuits, config=None):
+            start = time.perf_counter()
+            try:
+                return inner(circuits, config)
+            finally:
+                totals["backend"] += time.perf_counter() - start
+
+        dev._backend.execute = backend
+        train(dev, steps, **qnode_options)
+    finally:
+        SimulatorDevice.execute = execute
+    return (totals["ours"] - totals["backend"]) / totals["circuits"], totals["circuits"]
+
+
 def bench_training(steps, repeats):
     devices = {
         "qnative.simulator": lambda: qp.device("qnative.simulator", wires=N_QUBITS, seed=1),
@@ -92,6 +130,10 @@ def bench_training(steps, repeats):
             seconds, final = train(make(), steps, **options)
             times.append(seconds)
         rows[name] = (min(times), final)
+    overheads = {
+        "PennyLane's spsa_grad": overhead_in_training(steps),
+        "SPSA inside the device": overhead_in_training(steps, **device_spsa),
+    }
     base = rows["qnative.simulator"][0]
     print(f"\n1. {steps} SPSA gradient steps, reference workload (best of {repeats})")
     print(f"   {'device':38s} {'seconds':>8s} {'ms/step':>8s} {'vs qnative':>10s} {'loss':>8s}")
@@ -100,6 +142,9 @@ def bench_training(steps, repeats):
             f"   {name:38s} {seconds:8.3f} {seconds / steps * 1e3:8.2f} "
             f"{seconds / base:9.2f}x {final:8.4f}"
         )
+    print(f"\n   per-circuit overhead of batching + caching during these {steps} steps")
+    for name, (per_circuit, circuits) in overheads.items():
+        print(f"   {name:38s} {per_circuit * 1e6:6.1f} us/circuit ({circuits:,} circuits)")
 
 
 def reference_tapes(n, seed=0):
@@ -150,7 +195,7 @@ def bench_overhead():
             dev = qp.device("qnative.simulator", wires=N_QUBITS, **options)
         overhead, total = layer_overhead(dev, tapes)
         print(f"   {label:64s} {overhead * 1e6:7.1f} us/circuit (total {total * 1e6:7.1f})")
-    x, _, w0 = data()
+    x, _, w0 = (np.asarray(v) for v in data())  # NumPy, as a QNode hands circuits to devices
     tape = qp.tape.make_qscript(ansatz)(w0, x)
     tape = qp.tape.QuantumScript(tape.operations, [qp.expval(qp.Z(0))])
     [tape], _ = qp.device("qnative.simulator", wires=N_QUBITS).preprocess_transforms()([tape])

@@ -59,9 +59,8 @@ from pennylane_qnative.devices._gradients import DeviceGradients
 from pennylane_qnative.devices.errors import DeviceConfigurationError
 from pennylane_qnative.exceptions import ConfigurationError
 from pennylane_qnative.execution.batching import (
-    batch_size,
     group_by_structure,
-    merge_broadcast,
+    merge_batches,
     mergeable,
     split_broadcast,
 )
@@ -362,12 +361,10 @@ class SimulatorDevice(Device):
         if len(indices) > 1:
             try:
                 tapes = [circuits[i] for i in indices]
-                # scalar parameters only: not broadcast (spares PennyLane's batch inference)
-                sizes = [None if fps[i].scalar else batch_size(circuits[i]) for i in indices]
-                values = None
+                values = None  # scalar parameters only: the fingerprints hold them
                 if all(fps[i].scalar for i in indices):
                     values = np.stack([fps[i].values for i in indices])
-                merged = merge_broadcast(tapes, sizes, values=values)
+                merged, sizes = merge_batches(tapes, values=values)
                 return [_Unit(merged, indices, merged=True, sizes=sizes)]
             except ValueError as error:  # an operation that refuses broadcasting
                 logger.debug("not merging %d circuits: %s", len(indices), error)

@@ -33,6 +33,7 @@ from pennylane.tape import QuantumScript
 __all__ = [
     "batch_size",
     "group_by_structure",
+    "merge_batches",
     "merge_broadcast",
     "mergeable",
     "rebind",
@@ -75,10 +76,7 @@ def group_by_structure(structures: Sequence[Hashable | None]) -> list[list[int]]
 
 
 def merge_broadcast(
-    tapes: Sequence[QuantumScript],
-    batch_sizes: Sequence[int | None] | None = None,
-    *,
-    values: np.ndarray | None = None,
+    tapes: Sequence[QuantumScript], *, values: np.ndarray | None = None
 ) -> QuantumScript:
     """One broadcast circuit equivalent to ``tapes`` (which must share a structure).
 
@@ -86,13 +84,12 @@ def merge_broadcast(
     scalars, the others are stacked along a new leading batch axis. When some circuits are
     already broadcast, every gate parameter is expanded to its circuit's batch and the batches
     are concatenated (an SPSA step: the forward batch and its two perturbed batches become one
-    simulation). Split the result with :func:`split_broadcast` and the circuits' batch sizes.
+    simulation). Split the result with :func:`split_broadcast` and the circuits' batch sizes
+    (:func:`merge_batches` returns them).
 
     Args:
         tapes (Sequence[QuantumScript]): at least two circuits of identical structure, with
             NumPy/Python parameters
-        batch_sizes (Sequence[int | None] | None): the circuits' ``batch_size`` when the
-            caller knows them (PennyLane infers them gate by gate, which is slow)
         values (np.ndarray | None): when every parameter of every circuit is a real scalar,
             the parameters as a float64 matrix, one row per circuit (fingerprints carry them),
             which spares reading them again
@@ -104,15 +101,31 @@ def merge_broadcast(
         ValueError: when no parameter differs (nothing to broadcast), observables differ, or an
             operation refuses a broadcast parameter
     """
+    return merge_batches(tapes, values=values)[0]
+
+
+def merge_batches(
+    tapes: Sequence[QuantumScript], *, values: np.ndarray | None = None
+) -> tuple[QuantumScript, list[int | None]]:
+    """:func:`merge_broadcast`, and the circuits' batch sizes (``None``: not broadcast).
+
+    The sizes are read from the parameters' shapes (PennyLane's own inference checks every
+    parameter of every operation, which costs more than the merge).
+    """
     if values is None:
         rows = [t.get_parameters(trainable_only=False) for t in tapes]
+        ndims = [
+            op.ndim_params[i] if op.ndim_params is not None else 0
+            for op in tapes[0].operations
+            for i in range(len(op.data))
+        ]
+        sizes = [_row_batch_size(row, ndims) for row in rows]
     else:
         values = np.asarray(values, dtype=np.float64)
-        rows = [list(values[0])]
-    n_gate_params = sum(len(op.data) for op in tapes[0].operations)
-    sizes = [t.batch_size for t in tapes] if batch_sizes is None else list(batch_sizes)
+        rows, ndims, sizes = [list(values[0])], [], [None] * len(tapes)
+    n_gate_params = len(ndims) if values is None else _n_gate_params(tapes[0])
     if any(size is not None for size in sizes):
-        params = _concatenate_batches(tapes, rows, n_gate_params, sizes)
+        params = _concatenate_batches(rows, ndims, sizes)
     else:
         params = _stack_real_scalars(rows if values is None else values)
         if params is None:
@@ -129,30 +142,36 @@ def merge_broadcast(
     expected = sum(size or 1 for size in sizes)
     if merged.batch_size != expected:
         raise ValueError(f"broadcast gave batch size {merged.batch_size}, not {expected}")
-    return merged
+    return merged, sizes
+
+
+def _n_gate_params(tape: QuantumScript) -> int:
+    return sum(len(op.data) for op in tape.operations)
+
+
+def _row_batch_size(row: list[Any], ndims: list[int]) -> int | None:
+    """The batch size of a circuit from its gate parameters (the first broadcast one)."""
+    for value, ndim in zip(row, ndims, strict=False):  # the tail holds observables' data
+        if isinstance(value, np.ndarray) and value.ndim > ndim:
+            return value.shape[0]
+    return None
 
 
 def _concatenate_batches(
-    tapes: Sequence[QuantumScript],
-    rows: list[list[Any]],
-    n_gate_params: int,
-    batch_sizes: Sequence[int | None],
+    rows: list[list[Any]], ndims: list[int], batch_sizes: Sequence[int | None]
 ) -> list[Any]:
     """Gate parameters expanded to each circuit's batch and concatenated; observables kept.
 
     Scalar parameters (the common case: weights, shifts) are repeated row-wise as one matrix;
     only broadcast parameters (data) are concatenated one by one.
     """
-    ndims = [
-        op.ndim_params[i] if op.ndim_params is not None else 0
-        for op in tapes[0].operations
-        for i in range(len(op.data))
-    ]
+    n_gate_params = len(ndims)
     sizes = [size or 1 for size in batch_sizes]
+    first = rows[0]
     scalar = [
         j
-        for j, ndim in enumerate(ndims)
-        if ndim == 0 and all(isinstance(row[j], _SCALARS) for row in rows)
+        for j in range(n_gate_params)
+        if ndims[j] == 0 and all(isinstance(row[j], _SCALARS) for row in rows)
     ]
     params: list[Any] = [None] * n_gate_params
     if scalar:
@@ -169,7 +188,7 @@ def _concatenate_batches(
             batched = value.ndim > ndim
             blocks.append(value if batched else np.broadcast_to(value, (size, *value.shape)))
         params[j] = np.concatenate(blocks)
-    return params + list(rows[0][n_gate_params:])
+    return params + list(first[n_gate_params:])
 
 
 def rebind(
@@ -197,17 +216,30 @@ def rebind(
     >>> rebind(tape, [np.array([0.3, 0.4])], [1]).batch_size
     2
     """
-    new = dict(enumerate(params)) if indices is None else dict(zip(indices, params, strict=True))
     ops, position = [], 0
-    for op in tape.operations:
-        data = op.data
-        if data and any(position + i in new for i in range(len(data))):
-            values = tuple(new.get(position + i, d) for i, d in enumerate(data))
-            op = _rebound(op, values)
-        ops.append(op)
-        position += len(data)
-    if new and max(new) >= position:  # observables' parameters: PennyLane's way
-        return tape.bind_new_parameters(list(new.values()), list(new))
+    if indices is None:  # every gate parameter, in order
+        for op in tape.operations:
+            n = len(op.data)
+            if n:
+                op = _rebound(op, tuple(params[position : position + n]))
+                position += n
+            ops.append(op)
+        if position != len(params):
+            raise ValueError(f"{len(params)} values for {position} gate parameters")
+    else:
+        new = dict(zip(indices, params, strict=True))
+        for op in tape.operations:
+            data = op.data
+            n = len(data)
+            if n == 1:
+                if position in new:
+                    op = _rebound(op, (new[position],))
+            elif n and any(position + i in new for i in range(n)):
+                op = _rebound(op, tuple(new.get(position + i, d) for i, d in enumerate(data)))
+            ops.append(op)
+            position += n
+        if new and max(new) >= position:  # observables' parameters: PennyLane's way
+            return tape.bind_new_parameters(list(new.values()), list(new))
     return QuantumScript(
         ops, tape.measurements, shots=tape.shots, trainable_params=tape.trainable_params
     )
@@ -267,7 +299,7 @@ def _is_plain(op: Any) -> bool:
 
 def _rebound(op: Any, values: tuple) -> Any:
     """``op`` with new parameter ``values`` (NumPy/Python numbers or arrays)."""
-    if not (_is_plain(op) and all(isinstance(v, _VALUES) for v in values)):
+    if not (_is_plain(op) and _all_values(values)):
         return qp.ops.functions.bind_new_parameters(op, values)
     ndims, batch = _broadcast_of(op, values)
     new = object.__new__(type(op))
@@ -279,23 +311,33 @@ def _rebound(op: Any, values: tuple) -> Any:
     return new
 
 
+def _all_values(values: tuple) -> bool:
+    for value in values:  # noqa: SIM110 (a loop: no generator per gate on this hot path)
+        if not isinstance(value, _VALUES):
+            return False
+    return True
+
+
 def _broadcast_of(op: Any, values: tuple) -> tuple[tuple[int, ...], int | None]:
     """PennyLane's ``_check_batching`` for a plain gate: parameter ndims and batch size."""
     expected = type(op).ndim_params
-    ndims = tuple(np.ndim(v) for v in values)
+    ndims = []
     batch = None
-    for value, ndim, exp in zip(values, ndims, expected, strict=True):
+    for value, exp in zip(values, expected, strict=True):
+        ndim = value.ndim if isinstance(value, np.ndarray) else 0
+        ndims.append(ndim)
         if ndim == exp:
             continue
         if ndim != exp + 1:
             raise ValueError(
                 f"{op.name}: wrong number(s) of dimensions in parameters. "
-                f"Parameters with ndims {ndims} passed, {expected} expected."
+                f"Parameters with ndims {tuple(np.ndim(v) for v in values)} passed, "
+                f"{expected} expected."
             )
         if batch is not None and value.shape[0] != batch:
             raise ValueError(f"{op.name}: broadcast dimensions differ ({batch}, {value.shape[0]})")
         batch = value.shape[0]
-    return ndims, batch
+    return tuple(ndims), batch
 
 
 def batch_size(tape: QuantumScript) -> int | None:
@@ -313,7 +355,7 @@ def batch_size(tape: QuantumScript) -> int | None:
         if state.get("_batch_size", None) != _UNSET_BATCH_SIZE or not _is_plain(op):
             continue
         values = op.data
-        if all(isinstance(v, _VALUES) for v in values):
+        if _all_values(values):
             state["_ndim_params"], state["_batch_size"] = _broadcast_of(op, values)
     return tape.batch_size
 

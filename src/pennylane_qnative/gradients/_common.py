@@ -87,10 +87,16 @@ def expand_numeric(tape: QuantumScript, *_, **__) -> tuple[QuantumScriptBatch, P
     The same expansion as PennyLane's ``spsa_grad``; it accepts (and ignores) every gradient
     keyword so that it can serve as the ``expand_transform`` of any transform here.
     """
+    if all(op.grad_method is not None or _stop_at_numeric(op) for op in tape.operations):
+        return [tape], _first  # nothing to decompose (a gate-level circuit): skip the pass
     [new_tape], _ = decompose(
         tape, gate_set=gate_sets.ROTATIONS_PLUS_CNOT, stopping_condition=_stop_at_numeric
     )
-    return [new_tape], lambda results: results[0]
+    return [new_tape], _first
+
+
+def _first(results):
+    return results[0]
 
 
 @dataclass(frozen=True, slots=True)
