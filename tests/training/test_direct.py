@@ -114,3 +114,39 @@ def test_transformed_weights_are_not_mapped(monkeypatch):
     monkeypatch.setattr(layer, "apply", lambda weights, x: apply(2 * weights, x))
     trainer = QuantumTrainer(config, "qnative.simulator", progress=False)
     assert isinstance(trainer._training_step(model), qp.QNode)
+
+
+def test_same_run_on_the_ionq_emulator(monkeypatch, tmp_path):
+    """On qnative.ionq the direct step makes the same jobs and reaches the same parameters."""
+    import httpx
+
+    from pennylane_qnative.emulator import running
+
+    config = _config(n_qubits=2, circuit_depth=1, epochs=1)
+    with running(profile="instant", seed=7, api_keys=()) as url:
+
+        def device(name):
+            return qp.device(
+                "qnative.ionq",
+                wires=2,
+                api_url=url + "/v0.4",
+                api_key="test",
+                journal_path=tmp_path / f"{name}.sqlite",
+                cache=False,
+            )
+
+        def jobs():
+            return httpx.get(url + "/_emulator/stats").json()["jobs_created"]
+
+        trainer = QuantumTrainer(config, device("probe"), progress=False)
+        assert isinstance(trainer._training_step(QuantumModel.from_config(config)), DirectStep)
+        runs = {}
+        for direct in (True, False):
+            before = jobs()
+            params, history = _run(
+                config, {}, direct=direct, monkeypatch=monkeypatch, device=device(str(direct))
+            )
+            runs[direct] = (params, history["jobs"], jobs() - before)
+    np.testing.assert_allclose(runs[True][0], runs[False][0], atol=1e-10)
+    assert runs[True][1:] == runs[False][1:]
+    assert runs[True][2] == 3  # one job per step: 10 samples in batches of 4
