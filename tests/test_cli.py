@@ -106,11 +106,18 @@ class TestTrain:
         assert f"steps {STEPS}," in result.stdout
         assert _checkpoint(directory)["parameters"] == _checkpoint(source)["parameters"]
 
-    def test_killed_run_resumes_exactly(self, reference_run, tmp_path):
-        """SIGKILL at step >= 2, then --resume: final parameters equal the uninterrupted run's."""
-        source, _ = reference_run
+    def test_killed_run_resumes_exactly(self, tmp_path):
+        """SIGKILL at step >= 2, then --resume: final parameters equal the uninterrupted run's.
+
+        A step takes a few milliseconds, so this run is longer than TINY (80 steps), or it
+        could finish between two polls of its checkpoint.
+        """
+        longer = [*TINY, "--samples", "200", "--baseline-steps", "0"]
+        steps = 2 * 200 // 5
+        source = tmp_path / "uninterrupted"
+        assert _run([*longer, "--output-dir", str(source)]).returncode == 0
         directory = tmp_path / "killed"
-        args = [*TINY, "--baseline-steps", "0", "--output-dir", str(directory)]
+        args = [*longer, "--output-dir", str(directory)]
         process = subprocess.Popen(
             [*_qnative(), *args], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
         )
@@ -127,13 +134,13 @@ class TestTrain:
                 process.wait()
         assert process.returncode == -signal.SIGKILL, "the run finished before it was killed"
         interrupted_at = _step(directory)
-        assert 2 <= interrupted_at < STEPS
+        assert 2 <= interrupted_at < steps
         result = _run([*args, "--resume"])
         assert result.returncode == 0, result.stderr
         resumed, reference = _checkpoint(directory), _checkpoint(source)
         assert np.array_equal(np.asarray(resumed["parameters"]), reference["parameters"])
         assert resumed["optimizer"] == reference["optimizer"]
-        assert resumed["step"] == STEPS
+        assert resumed["step"] == steps
         losses = [row["loss"] for row in resumed["tracker"]["rows"]]
         assert losses == [row["loss"] for row in reference["tracker"]["rows"]]
         assert not [p.name for p in directory.iterdir() if p.name.endswith(".tmp")]

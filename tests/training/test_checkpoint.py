@@ -15,6 +15,7 @@ from pennylane_qnative.exceptions import ConfigurationError
 from pennylane_qnative.training.checkpoint import (
     CHECKPOINT_VERSION,
     load_checkpoint,
+    remove_partial_writes,
     save_checkpoint,
 )
 
@@ -96,6 +97,18 @@ class TestAtomicity:
         with pytest.raises(ValueError, match="JSON"):
             save_checkpoint(tmp_path / "checkpoint.json", {"loss": math.nan})
         assert list(tmp_path.iterdir()) == []
+
+
+def test_partial_writes_of_a_killed_run_are_removed(tmp_path):
+    """A SIGKILL between mkstemp and os.replace leaves a temporary file; resuming removes it."""
+    path = tmp_path / "checkpoint.json"
+    save_checkpoint(path, {"step": 1})
+    stale = tmp_path / ".checkpoint.json.abc123.tmp"
+    stale.write_text('{"step": 2')
+    other = tmp_path / "history.csv"
+    other.write_text("step\n")
+    assert remove_partial_writes(path) == 1
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["checkpoint.json", "history.csv"]
 
 
 class TestLoadErrors:

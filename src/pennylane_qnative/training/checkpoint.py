@@ -27,7 +27,7 @@ from typing import Any
 
 from pennylane_qnative.exceptions import ConfigurationError
 
-__all__ = ["CHECKPOINT_VERSION", "load_checkpoint", "save_checkpoint"]
+__all__ = ["CHECKPOINT_VERSION", "load_checkpoint", "remove_partial_writes", "save_checkpoint"]
 
 CHECKPOINT_VERSION = 1
 
@@ -51,6 +51,20 @@ def save_checkpoint(path: str | os.PathLike, state: dict[str, Any]) -> None:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def remove_partial_writes(path: str | os.PathLike) -> int:
+    """Delete the temporary files a killed :func:`save_checkpoint` left next to ``path``.
+
+    Call it only when no other process writes this checkpoint (when resuming a dead run).
+    Returns the number of files removed.
+    """
+    path = Path(path)
+    removed = 0
+    for stale in path.parent.glob(f".{path.name}.*.tmp"):
+        stale.unlink(missing_ok=True)
+        removed += 1
+    return removed
 
 
 def load_checkpoint(path: str | os.PathLike) -> dict[str, Any]:

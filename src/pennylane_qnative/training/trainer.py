@@ -42,7 +42,11 @@ from pennylane import numpy as pnp
 from pennylane_qnative.exceptions import ConfigurationError
 from pennylane_qnative.gradients import AdaptiveGradient, resolve
 from pennylane_qnative.training._direct import DirectStep
-from pennylane_qnative.training.checkpoint import load_checkpoint, save_checkpoint
+from pennylane_qnative.training.checkpoint import (
+    load_checkpoint,
+    remove_partial_writes,
+    save_checkpoint,
+)
 from pennylane_qnative.training.config import GradientMethod, TrainingConfig
 from pennylane_qnative.training.data import ArrayLoader
 from pennylane_qnative.training.losses import LOSSES, accuracy, encode_targets
@@ -405,6 +409,7 @@ class QuantumTrainer:
             logger.info("no checkpoint at %s: starting a new run", path)
             return run
         state = load_checkpoint(path)
+        remove_partial_writes(path)  # a run killed while writing its checkpoint
         saved = TrainingConfig.from_dict(state["config"])
         if dataclasses.replace(saved, epochs=self.config.epochs) != self.config:
             raise ConfigurationError(
