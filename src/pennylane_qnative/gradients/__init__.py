@@ -44,6 +44,7 @@ from pennylane_qnative.gradients.richardson import (
 )
 from pennylane_qnative.gradients.spsa import (
     SPSA,
+    HadamardSampler,
     SPSAGains,
     Strategy,
     rademacher_sampler,
@@ -56,6 +57,7 @@ __all__ = [
     "AdaptiveGradient",
     "BoundGradient",
     "GradientEstimate",
+    "HadamardSampler",
     "Metric",
     "NaturalGradient",
     "SPSAGains",

@@ -177,6 +177,26 @@ def precondition(tape: QuantumScript, jac, inverse: np.ndarray):
     return one_copy(jac)
 
 
+def _sq_norm(jac):
+    """Sum of squares over every entry of a (nested) Jacobian."""
+    if isinstance(jac, tuple | list):
+        return sum(_sq_norm(j) for j in jac)
+    return math.sum(jac**2)
+
+
+def _scale(jac, factor):
+    if isinstance(jac, tuple | list):
+        return tuple(_scale(j, factor) for j in jac)
+    return jac * factor
+
+
+def rescale_to(jac, reference):
+    """``jac`` scaled to the Frobenius norm of ``reference`` (unchanged where ``jac`` is 0)."""
+    num, den = _sq_norm(reference), _sq_norm(jac)
+    factor = math.where(den > 0, math.sqrt(num / math.where(den > 0, den, 1.0)), 1.0)
+    return _scale(jac, factor)
+
+
 def natural_tapes(
     tape: QuantumScript,
     *,
@@ -188,6 +208,7 @@ def natural_tapes(
     eps: float = 0.01,
     rng: np.random.Generator | None = None,
     on_metric=None,
+    rescale: bool = False,
 ) -> tuple[QuantumScriptBatch, PostprocessingFn]:
     """Tapes and postprocessing of one natural-gradient evaluation (see :func:`natural_grad`).
 
@@ -219,7 +240,8 @@ def natural_tapes(
         if on_metric is not None:
             g = on_metric(g)
         inverse = regularised_inverse(g, lam, symmetrise=approx is Metric.QNSPSA)
-        return precondition(tape, jac, inverse)
+        out = precondition(tape, jac, inverse)
+        return rescale_to(out, jac) if rescale else out
 
     return [*jac_tapes, *m_tapes], processing
 
@@ -240,6 +262,7 @@ def natural_grad(
     gradient_kwargs: dict[str, Any] | None = None,
     eps: float = 0.01,
     rng: RngLike = None,
+    rescale: bool = False,
 ) -> tuple[QuantumScriptBatch, PostprocessingFn]:
     r"""The metric-preconditioned Jacobian :math:`J\,(G + \lambda I)^{+}`.
 
@@ -258,6 +281,10 @@ def natural_grad(
         gradient_kwargs (dict | None): options for ``gradient``
         eps (float): the finite-difference step of the ``qnspsa`` estimates
         rng (int | np.random.Generator | None): random stream for ``qnspsa``
+        rescale (bool): scale :math:`J (G + \lambda I)^{+}` back to the Frobenius norm of
+            :math:`J`: the metric then only turns the direction, which keeps an adaptive
+            optimiser's running moments (Adam's) from being thrown off by the size of
+            :math:`G^{-1}` (step lengths stay those of the base gradient)
 
     Returns:
         tuple[list[QuantumScript], Callable]: base-Jacobian tapes followed by metric tapes, and
@@ -288,6 +315,7 @@ def natural_grad(
         gradient_kwargs=gradient_kwargs,
         eps=eps,
         rng=rng,
+        rescale=rescale,
     )
 
 
@@ -324,8 +352,10 @@ class NaturalGradient(StatefulTransform):
         gradient_kwargs: dict[str, Any] | None = None,
         eps: float = 0.01,
         seed: RngLike = None,
+        rescale: bool = False,
     ) -> None:
         super().__init__(expand_transform=expand_natural)
+        self.rescale = bool(rescale)
         self.metric = _metric(metric)
         self.lam = _check_lam(lam)
         self.gradient, self.gradient_kwargs = gradient, dict(gradient_kwargs or {})
@@ -355,6 +385,7 @@ class NaturalGradient(StatefulTransform):
             eps=self.eps,
             rng=self.rng,
             on_metric=self._fold if self.metric is Metric.QNSPSA else None,
+            rescale=self.rescale,
         )
         return tapes, self._counting(fn, self.k)
 
