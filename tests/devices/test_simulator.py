@@ -520,6 +520,27 @@ class TestGradients:
 # --- options and errors -------------------------------------------------------------------------
 
 
+class TestFusion:
+    """Same-axis rotations on a wire reach the backend as one gate; results do not change."""
+
+    def _angle_encoded(self, batch=4):
+        x = np.linspace(0.1, 1.0, batch)
+        ops = [qp.RY(x, 0), qp.RY(x / 2, 1), qp.RY(0.3, 0), qp.RZ(0.2, 0), qp.RY(0.4, 1)]
+        return qp.tape.QuantumScript([*ops, qp.CNOT([0, 1])], [qp.expval(qp.Z(1))])
+
+    @pytest.mark.parametrize("fuse", [True, False])
+    def test_backend_sees_fused_gates(self, fuse):
+        dev = qp.device("qnative.simulator", wires=2, fuse=fuse, cache=False)
+        seen = []
+        inner = dev._backend.execute
+        dev._backend.execute = lambda tapes, config=None: seen.extend(tapes) or inner(tapes, config)
+        tape = self._angle_encoded()
+        [result] = dev.execute([tape])
+        assert len(seen[0].operations) == (4 if fuse else 6)
+        expected = qp.device("default.qubit").execute([tape])[0]
+        np.testing.assert_allclose(result, expected, atol=1e-12)
+
+
 class TestOptions:
     """Option validation: errors name the value and what to do."""
 

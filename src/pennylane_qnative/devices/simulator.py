@@ -9,7 +9,9 @@ The device wraps a PennyLane simulator (``default.qubit`` by default, ``lightnin
 2. **batching**: circuits that share a structure and differ only in parameters are merged into
    one broadcast circuit when the backend broadcasts natively (``default.qubit``), or spread
    over ``max_workers`` backend instances on threads otherwise;
-3. **tracking**: ``qp.Tracker`` gets PennyLane's simulator keys plus ``cache_hits``,
+3. **fusion**: adjacent rotations about the same axis on a wire (an angle-encoded input
+   and the trainable rotation after it) run as one gate;
+4. **tracking**: ``qp.Tracker`` gets PennyLane's simulator keys plus ``cache_hits``,
    ``cache_misses``, ``merged_circuits`` (circuits folded into broadcasts) and
    ``backend_executions`` (circuits the backend actually ran).
 
@@ -70,6 +72,7 @@ from pennylane_qnative.execution.cache import (
     copy_result,
     fingerprint,
 )
+from pennylane_qnative.execution.fusion import fuse_rotations
 
 __all__ = ["Backend", "SimulatorDevice"]
 
@@ -150,6 +153,9 @@ class SimulatorDevice(Device):
         max_workers (int | None): run circuits that cannot be merged on this many backend
             instances in threads; ``None`` runs them in the calling thread
         batch (bool): merge circuits that share a structure into broadcasts
+        fuse (bool): fold adjacent same-axis rotations on a wire into one gate before the
+            backend runs a circuit (:func:`~pennylane_qnative.execution.fusion.fuse_rotations`;
+            equal results up to rounding)
         cache (bool | QuantumCircuitCache): ``True`` for a private cache, ``False`` for none,
             or a cache to share between devices
         cache_size (int): most results kept by a private cache
@@ -174,6 +180,7 @@ class SimulatorDevice(Device):
         seed: int | None = None,
         max_workers: int | None = None,
         batch: bool = True,
+        fuse: bool = True,
         cache: bool | QuantumCircuitCache = True,
         cache_size: int = 10_000,
         cache_bytes: int = 64 * 2**20,
@@ -186,6 +193,7 @@ class SimulatorDevice(Device):
         self.seed = seed
         self.max_workers = max_workers
         self.batch = bool(batch)
+        self.fuse = bool(fuse)
         try:
             self.cache = QuantumCircuitCache.from_option(
                 cache,
@@ -280,7 +288,7 @@ class SimulatorDevice(Device):
         keys = [self._key(fp) for fp in fps]
         hits = self._lookup(keys, results)
         units = self._plan(circuits, fps, results)
-        raw = self._run([u.tape for u in units], config)
+        raw = self._run([self._fused(u, fps) for u in units], config)
         for unit, res in zip(units, raw, strict=True):
             parts = split_broadcast(res, unit.sizes) if unit.merged else [res]
             for i, part in zip(unit.indices, parts, strict=True):
@@ -369,6 +377,13 @@ class SimulatorDevice(Device):
             except ValueError as error:  # an operation that refuses broadcasting
                 logger.debug("not merging %d circuits: %s", len(indices), error)
         return [_Unit(circuits[i], [i]) for i in indices]
+
+    def _fused(self, unit: _Unit, fps: list) -> QuantumScript:
+        """The unit's circuit with same-axis rotations fused (NumPy parameters only)."""
+        fp = fps[unit.indices[0]]
+        if not self.fuse or fp is None:
+            return unit.tape
+        return fuse_rotations(unit.tape, fp.structure)
 
     def _fill_duplicates(self, fps: list, results: list) -> None:
         first: dict[tuple[tuple, bytes], Any] = {}
