@@ -7,7 +7,8 @@ with PennyLane's ``spsa_grad``. Reports, in one run:
 1. wall time of the 50 steps on ``qnative.simulator``, ``default.qubit`` and ``lightning.qubit``;
 2. per-circuit overhead of our batching + caching layer (time in ``execute`` outside the
    backend, divided by the circuits executed), inside the training runs of 1. and on
-   synthetic batches;
+   synthetic batches, with rotation fusion off (``fuse=False``: the layer the target is
+   about) and on (the default: fusion adds to our time and takes more off the backend's);
 3. cache lookup time with 10,000 entries, and key computation time;
 4. peak memory of a 10,000-entry cache (tracemalloc).
 
@@ -75,8 +76,8 @@ def train(dev, steps, **qnode_options):
     return time.perf_counter() - start, float(loss(weights, x, y))
 
 
-def overhead_in_training(steps, **qnode_options):
-    """Per-circuit time in ``qnative.simulator.execute`` outside its backend, during training.
+def overhead_in_training(steps, fuse, **qnode_options):
+    """Per-circuit time in ``qnative.simulator.execute`` outside and inside its backend.
 
     Every circuit the device receives counts (a broadcast tape of 10 is 10 circuits).
     """
@@ -95,7 +96,7 @@ def overhead_in_training(steps, **qnode_options):
 
     SimulatorDevice.execute = timed  # before the device exists: its gradient runner binds it
     try:
-        dev = qp.device("qnative.simulator", wires=N_QUBITS, seed=1)
+        dev = qp.device("qnative.simulator", wires=N_QUBITS, seed=1, fuse=fuse)
         inner = dev._backend.execute
 
         def backend(circuits, config=None):
@@ -109,7 +110,8 @@ def overhead_in_training(steps, **qnode_options):
         train(dev, steps, **qnode_options)
     finally:
         SimulatorDevice.execute = execute
-    return (totals["ours"] - totals["backend"]) / totals["circuits"], totals["circuits"]
+    n = totals["circuits"]
+    return (totals["ours"] - totals["backend"]) / n, totals["backend"] / n, n
 
 
 def bench_training(steps, repeats):
@@ -131,8 +133,9 @@ def bench_training(steps, repeats):
             times.append(seconds)
         rows[name] = (min(times), final)
     overheads = {
-        "PennyLane's spsa_grad": overhead_in_training(steps),
-        "SPSA inside the device": overhead_in_training(steps, **device_spsa),
+        f"{name}, {label}": overhead_in_training(steps, fuse, **options)
+        for name, options in (("PL spsa_grad", {}), ("SPSA in the device", device_spsa))
+        for label, fuse in (("batch+cache", False), ("+ fusion", True))
     }
     base = rows["qnative.simulator"][0]
     print(f"\n1. {steps} SPSA gradient steps, reference workload (best of {repeats})")
@@ -142,9 +145,12 @@ def bench_training(steps, repeats):
             f"   {name:38s} {seconds:8.3f} {seconds / steps * 1e3:8.2f} "
             f"{seconds / base:9.2f}x {final:8.4f}"
         )
-    print(f"\n   per-circuit overhead of batching + caching during these {steps} steps")
-    for name, (per_circuit, circuits) in overheads.items():
-        print(f"   {name:38s} {per_circuit * 1e6:6.1f} us/circuit ({circuits:,} circuits)")
+    print(f"\n   per circuit during these {steps} steps: our layer, and the backend")
+    for name, (ours, backend, circuits) in overheads.items():
+        print(
+            f"   {name:38s} {ours * 1e6:6.1f} us ours, {backend * 1e6:6.1f} us backend "
+            f"({circuits:,} circuits)"
+        )
 
 
 def reference_tapes(n, seed=0):
@@ -196,10 +202,10 @@ def bench_overhead():
         "same 1,000 circuits, warm cache (key+lookup)": None,
         "1,000 distinct circuits, cache off (fingerprint+merge+split)": dict(cache=False),
     }
-    dev = qp.device("qnative.simulator", wires=N_QUBITS)
+    dev = qp.device("qnative.simulator", wires=N_QUBITS, fuse=False)
     for label, options in cases.items():
         if options is not None:
-            dev = qp.device("qnative.simulator", wires=N_QUBITS, **options)
+            dev = qp.device("qnative.simulator", wires=N_QUBITS, fuse=False, **options)
         overhead, total = layer_overhead(dev, tapes)
         print(f"   {label:64s} {overhead * 1e6:7.1f} us/circuit (total {total * 1e6:7.1f})")
     x, _, w0 = (np.asarray(v) for v in data())  # NumPy, as a QNode hands circuits to devices
@@ -208,13 +214,16 @@ def bench_overhead():
     [tape], _ = qp.device("qnative.simulator", wires=N_QUBITS).preprocess_transforms()([tape])
     tape.trainable_params = [i for i, p in enumerate(tape.data) if np.ndim(p) == 0]
     step = [tape, *spsa_grad(tape, rng=1)[0]]  # one reference SPSA step: 3 tapes x 10 inputs
-    label = "reference SPSA step: 3 broadcast tapes = 30 circuits"
-    overheads = []
-    for _ in range(200):
-        dev = qp.device("qnative.simulator", wires=N_QUBITS)
-        per_circuit, _ = layer_overhead(dev, step, collect=False)
-        overheads.append(per_circuit * len(step) / 30)
-    print(f"   {label:64s} {np.median(overheads) * 1e6:7.1f} us/circuit")
+    for fuse in (False, True):
+        label = "reference SPSA step: 3 broadcast tapes = 30 circuits" + (
+            ", + fusion" if fuse else ""
+        )
+        overheads = []
+        for _ in range(200):
+            dev = qp.device("qnative.simulator", wires=N_QUBITS, fuse=fuse)
+            per_circuit, _ = layer_overhead(dev, step, collect=False)
+            overheads.append(per_circuit * len(step) / 30)
+        print(f"   {label:64s} {np.median(overheads) * 1e6:7.1f} us/circuit")
     direct = qp.device("default.qubit", wires=N_QUBITS)
     start = time.perf_counter()
     direct.execute(tapes)
