@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import math
+import sqlite3
 import stat
+import threading
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from pennylane_qnative.exceptions import JournalError
-from pennylane_qnative.execution.store import ResultStore
+from pennylane_qnative.execution.store import ResultStore, switch_to_wal
 
 JSON = st.recursive(
     st.none()
@@ -137,3 +139,29 @@ class TestPersistence:
         (tmp_path / "dir.sqlite").mkdir()
         with pytest.raises(JournalError, match=r"dir\.sqlite"):
             ResultStore(tmp_path / "dir.sqlite")
+
+
+class TestSwitchToWal:
+    """The WAL switch waits for another connection's lock instead of failing at once."""
+
+    def _locked(self, path):
+        holder = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+        holder.execute("CREATE TABLE IF NOT EXISTS t (x)")
+        holder.execute("BEGIN EXCLUSIVE")
+        return holder
+
+    def test_waits_for_the_lock(self, tmp_path):
+        path = tmp_path / "db.sqlite"
+        holder = self._locked(path)
+        threading.Timer(0.2, holder.rollback).start()
+        db = sqlite3.connect(path, isolation_level=None, timeout=0.01)
+        switch_to_wal(db, timeout_s=10.0)
+        assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+
+    def test_gives_up_after_the_timeout(self, tmp_path):
+        path = tmp_path / "db.sqlite"
+        holder = self._locked(path)
+        db = sqlite3.connect(path, isolation_level=None, timeout=0.01)
+        with pytest.raises(sqlite3.OperationalError, match="locked"):
+            switch_to_wal(db, timeout_s=0.1)
+        holder.rollback()

@@ -47,6 +47,7 @@ from typing import Any
 
 from pennylane_qnative._files import private_file
 from pennylane_qnative.exceptions import JournalError
+from pennylane_qnative.execution.store import switch_to_wal
 
 __all__ = [
     "ChunkRecord",
@@ -209,7 +210,7 @@ class Journal:
                 self.path, timeout=busy_timeout_s, isolation_level=None, check_same_thread=False
             )
             self._db.row_factory = sqlite3.Row
-            self._db.execute("PRAGMA journal_mode=WAL")
+            switch_to_wal(self._db, busy_timeout_s)
             self._db.execute("PRAGMA synchronous=NORMAL")
             self._db.executescript(_SCHEMA)
             for suffix in ("-wal", "-shm"):

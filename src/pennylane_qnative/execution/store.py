@@ -21,13 +21,32 @@ import json
 import os
 import sqlite3
 import threading
+import time
 from pathlib import Path
 from typing import Any
 
 from pennylane_qnative._files import private_file
 from pennylane_qnative.exceptions import JournalError
 
-__all__ = ["ResultStore"]
+__all__ = ["ResultStore", "switch_to_wal"]
+
+
+def switch_to_wal(db: sqlite3.Connection, timeout_s: float) -> None:
+    """``PRAGMA journal_mode=WAL``, retried while another process holds the file.
+
+    SQLite answers the switch with "database is locked" at once, without its busy handler,
+    when a second process is creating the same new file: two processes opening one journal
+    or result store together (two workers, a run and its resume) must both succeed.
+    """
+    deadline = time.monotonic() + timeout_s
+    while True:
+        try:
+            db.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as error:
+            if "locked" not in str(error) or time.monotonic() >= deadline:
+                raise
+            time.sleep(0.01)
 
 
 class ResultStore:
@@ -46,7 +65,7 @@ class ResultStore:
         try:
             private_file(self.path)
             self._db = sqlite3.connect(self.path, check_same_thread=False, timeout=30.0)
-            self._db.execute("PRAGMA journal_mode=WAL")
+            switch_to_wal(self._db, 30.0)
             self._db.execute(
                 "CREATE TABLE IF NOT EXISTS results (key TEXT PRIMARY KEY, value TEXT NOT NULL)"
             )
