@@ -53,6 +53,7 @@ from cachetools import LRUCache, TTLCache
 from pennylane.ops import Conditional, MidMeasure
 
 from pennylane_qnative.exceptions import ConfigurationError
+from pennylane_qnative.execution.operations import PARAMETRIC_GATES
 
 __all__ = [
     "Fingerprint",
@@ -68,7 +69,6 @@ __all__ = [
 T = TypeVar("T")
 _MISSING = object()
 _PLAIN_NUMBERS = (bool, int, float, complex, np.number)
-_SCALARS = (int, float, np.float64)
 
 
 class ShotsPolicy(StrEnum):
@@ -140,12 +140,10 @@ def fingerprint(tape: Any, memo: dict[int, tuple] | None = None) -> Fingerprint 
     structure: list[Any] = []
     data: list[Any] = []  # tape.data, read in the same pass
     for op in tape.operations:
-        reader = _READERS.get(type(op))
-        if reader is None:
-            reader = _READERS[type(op)] = _reader_for(op)
+        reader = _reader(op)
         if reader is _plain_structure:  # as cheap as a memo lookup
             structure.append((op.name, op.wires.labels))
-        elif reader is _unkeyable:
+        elif reader is None:
             return None
         elif memo is None:
             structure.append(reader(op))
@@ -228,7 +226,7 @@ def context_bytes(context: Mapping[str, Any] | None) -> bytes:
     return repr(sorted((str(k), _canonical(v)) for k, v in context.items())).encode()
 
 
-def _real_scalars(data: list[Any]) -> np.ndarray | None:
+def _real_scalars(data: Sequence[Any]) -> np.ndarray | None:
     """The parameters as one float64 row when every one is a real Python/NumPy scalar."""
     for p in data:
         t = type(p)
@@ -245,9 +243,10 @@ def _parameter_bytes(data: Sequence[Any]) -> bytes | None:
     the whole encoding; otherwise a header lists the position, kind and shape of each array
     parameter (the rest are scalars), which makes the encoding unambiguous.
     """
+    values = _real_scalars(data)
+    if values is not None:
+        return values.tobytes()
     types = [type(p) for p in data]
-    if all(t is float or t is int or t is np.float64 for t in types):
-        return np.asarray(data, dtype=np.float64).tobytes()  # fast path: real scalars
     arrays: list[tuple] = []  # (position, shape) of real arrays, (position, "c", shape)
     reals: list[Any] = []  # float64 pieces in circuit order
     complexes: list[np.ndarray] = []
@@ -303,59 +302,44 @@ _FIXED_HYPERPARAMETERS = frozenset(
 
 
 # Gates without hyper-parameters: their structure is their name and wires.
-_NO_HYPERPARAMETERS = frozenset(
-    [
-        "RX",
-        "RY",
-        "RZ",
-        "PhaseShift",
-        "Rot",
-        "U1",
-        "U2",
-        "U3",
-        "MultiRZ",
-        "IsingXX",
-        "IsingYY",
-        "IsingZZ",
-        "IsingXY",
-        "Hadamard",
-        "PauliX",
-        "PauliY",
-        "PauliZ",
-        "S",
-        "T",
-        "SX",
-        "SWAP",
-        "ISWAP",
-        "ECR",
-    ]
-)
+_NO_HYPERPARAMETERS = PARAMETRIC_GATES | {
+    "Hadamard",
+    "PauliX",
+    "PauliY",
+    "PauliZ",
+    "S",
+    "T",
+    "SX",
+    "SWAP",
+    "ISWAP",
+    "ECR",
+}
 
 
 def _op_structure(op: Any) -> tuple:
-    reader = _READERS.get(type(op))
-    if reader is None:
+    return (_reader(op) or _generic_structure)(op)
+
+
+def _reader(op: Any) -> Callable[[Any], tuple] | None:
+    """How to read the structure of operations of ``type(op)``, decided once per type;
+    ``None`` for mid-circuit measurements and conditionals, whose results depend on sampled
+    branches (:func:`fingerprint` gives up on their circuits)."""
+    reader = _READERS.get(type(op), _MISSING)
+    if reader is _MISSING:
         reader = _READERS[type(op)] = _reader_for(op)
-    return reader(op)
+    return reader
 
 
-def _reader_for(op: Any) -> Callable[[Any], tuple]:
-    """How to read the structure of operations of ``type(op)`` (decided once per type)."""
+def _reader_for(op: Any) -> Callable[[Any], tuple] | None:
     cls = type(op)
     if issubclass(cls, MidMeasure | Conditional):
-        return _unkeyable
+        return None
     ours = cls.__module__.startswith("pennylane.ops.")
     if ours and cls.__name__ in _FIXED_HYPERPARAMETERS:
         return _controlled_structure
     if ours and cls.__name__ in _NO_HYPERPARAMETERS and not op.hyperparameters:
         return _plain_structure
     return _generic_structure
-
-
-def _unkeyable(op: Any) -> tuple:
-    """Mid-circuit measurements and conditionals: results depend on sampled branches, so
-    :func:`fingerprint` gives up on their circuits; elsewhere they read generically."""
-    return _generic_structure(op)
 
 
 def _plain_structure(op: Any) -> tuple:
@@ -376,7 +360,7 @@ def _generic_structure(op: Any) -> tuple:
     return (name, op.wires.labels, tuple(sorted((k, _canonical(v)) for k, v in hyper.items())))
 
 
-_READERS: dict[type, Callable[[Any], tuple]] = {}
+_READERS: dict[type, Callable[[Any], tuple] | None] = {}
 
 
 def _measurement_structure(m: Any) -> tuple:

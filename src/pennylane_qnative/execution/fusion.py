@@ -29,7 +29,7 @@ from typing import Any
 
 from pennylane.tape import QuantumScript
 
-from pennylane_qnative.execution.batching import _is_plain, _rebound
+from pennylane_qnative.execution.operations import is_plain, rebound
 
 __all__ = ["fuse_rotations"]
 
@@ -60,11 +60,11 @@ def fuse_rotations(tape: QuantumScript, structure: Sequence[Any] | None = None) 
             name, wires = op.name, op.wires.labels
         else:
             name, wires = structure[k][0], structure[k][1]
-        if name in _ADDITIVE and len(wires) == 1 and _is_plain(op):
+        if name in _ADDITIVE and len(wires) == 1 and is_plain(op):
             j = last.get(wires[0])
             if j is not None and type(fused[j]) is type(op):
                 previous = fused[j]
-                fused[j] = _rebound(previous, (previous.data[0] + op.data[0],))
+                fused[j] = rebound(previous, (previous.data[0] + op.data[0],))
                 changed = True
                 continue
         if not wires:  # a wireless operation (a snapshot, a barrier on all wires) sees all

@@ -173,7 +173,7 @@ class QuantumTrainer:
                 "data is a one-pass iterator (a generator), so it cannot feed several epochs: "
                 "pass a list, X and y, or a re-iterable loader (e.g. a torch DataLoader)."
             )
-        qnode = self._training_step(model)
+        step = self._training_step(model)
         run = _RunState.fresh(model, self.config)
         self.tracker = PerformanceTracker()
         if isinstance(loader, ArrayLoader):
@@ -186,7 +186,7 @@ class QuantumTrainer:
                 for index, (batch_x, batch_y) in enumerate(_batches(loader, epoch)):
                     if epoch == run.epoch and index < run.batch_in_epoch:
                         continue  # done before the checkpoint we resumed from
-                    self._step(model, qnode, run, epoch, index, batch_x, batch_y)
+                    self._step(model, step, run, epoch, index, batch_x, batch_y)
                     self._after_step(model, run, epoch, index + 1, bar)
                 if validation_data is not None:
                     with _counting(self.device) as counts:
@@ -274,21 +274,21 @@ class QuantumTrainer:
 
     # --- one step ----------------------------------------------------------------------------
 
-    def _step(self, model, qnode, run, epoch, index, batch_x, batch_y) -> None:
+    def _step(self, model, step, run, epoch, index, batch_x, batch_y) -> None:
         X = model.check_inputs(batch_x)
         targets = self._targets(model, batch_y)
         if hasattr(self.device, "reseed") and self.config.seed is not None:
             self.device.reseed(_step_seed(self.config.seed, run.step))  # exact resumes
         start = time.perf_counter()
         with _counting(self.device) as counts:
-            if isinstance(qnode, DirectStep):
+            if isinstance(step, DirectStep):
                 weights = np.asarray(model.quantum_layer.parameters, dtype=float)
-                outputs, jacobian = qnode(weights, X)
+                outputs, jacobian = step(weights, X)
                 loss, output_grad = value_and_grad(lambda out: self._loss(out, targets))(outputs)
                 grads = DirectStep.chain(jacobian, output_grad, weights.shape)
             else:
                 weights = pnp.array(model.quantum_layer.parameters, requires_grad=True)
-                grads, loss, outputs = self._qnode_step(model, qnode, weights, X, targets)
+                grads, loss, outputs = self._qnode_step(model, step, weights, X, targets)
         loss = float(loss)
         batch_accuracy = (
             accuracy(np.asarray(outputs), targets) if model.task == "classification" else None
