@@ -280,6 +280,30 @@ class TestSPSAObject:
         a, b = spsa(make_tape(weights))[0][0], clone(make_tape(weights))[0][0]
         assert np.allclose(a.get_parameters(), b.get_parameters())
 
+    def test_default_directions_are_hadamard_cycles(self, weights):
+        """By default each object draws its own Hadamard cycles: over 16 evaluations of 12
+        parameters (order 16) the directions D satisfy sum D D^T = 16 I exactly; spsa_grad and
+        rademacher_sampler stay independent draws."""
+        spsa = SPSA(seed=0)
+        assert spsa.sampler is not SPSA(seed=0).sampler
+        directions = []
+        for _ in range(16):
+            plus, minus = spsa(make_tape(weights))[0]
+            directions.append((np.array(plus.get_parameters()) - minus.get_parameters()) / 0.2)
+        d = np.array(directions)
+        assert np.allclose(np.abs(d), 1.0)
+        assert np.allclose(d.T @ d, 16 * np.eye(12))
+        independent = SPSA(seed=0, sampler=rademacher_sampler)
+        d = np.array(
+            [
+                np.sign(
+                    np.subtract(*[t.get_parameters() for t in independent(make_tape(weights))[0]])
+                )
+                for _ in range(16)
+            ]
+        )
+        assert not np.allclose(d.T @ d, 16 * np.eye(12))
+
     def test_load_incomplete_state_refused(self):
         """A partial state dict is refused with the missing keys."""
         with pytest.raises(ConfigurationError, match="missing"):
