@@ -21,6 +21,13 @@ def run(adaptive, tape, dev):
     return len(tapes)
 
 
+def feed(adaptive, tape, dev, losses):
+    """One evaluation per loss, each followed by observing that loss."""
+    for loss in losses:
+        run(adaptive, tape, dev)
+        adaptive.observe(loss)
+
+
 class TestSwitchingRule:
     """SPSA warm-up, periodic parameter shift, natural gradient on plateaus."""
 
@@ -29,9 +36,7 @@ class TestSwitchingRule:
         adaptive = AdaptiveGradient(plateau_test="endpoints", seed=0)
         tape = make_tape(weights)
         losses = [1.0 * 0.9**k for k in range(12)] + [0.28] * 12
-        for loss in losses:
-            run(adaptive, tape, dev)
-            adaptive.observe(loss)
+        feed(adaptive, tape, dev, losses)
         history = adaptive.method_history
         assert history[:10] == ["spsa"] * 10
         assert history[10] == "parameter-shift"
@@ -66,9 +71,7 @@ class TestSwitchingRule:
         adaptive = AdaptiveGradient(seed=0)
         tape = make_tape(weights)
         losses = [1.0 * 0.9**k for k in range(12)] + [0.28] * 14
-        for loss in losses:
-            run(adaptive, tape, dev)
-            adaptive.observe(loss)
+        feed(adaptive, tape, dev, losses)
         history = adaptive.method_history
         assert history[:10] == ["spsa"] * 10
         assert history[10] == history[20] == "parameter-shift"
@@ -341,9 +344,7 @@ class TestOptions:
         """A restored object makes the same plateau decisions and continues the same way."""
         adaptive = AdaptiveGradient(warmup=1, exact_every=0, window=2, threshold=0.05, seed=0)
         tape = make_tape(weights)
-        for loss in (1.0, 0.9, 0.99, 0.98, 0.99):
-            run(adaptive, tape, dev)
-            adaptive.observe(loss)
+        feed(adaptive, tape, dev, (1.0, 0.9, 0.99, 0.98, 0.99))
         clone = AdaptiveGradient(warmup=1, exact_every=0, window=2, threshold=0.05, seed=9)
         clone.load_state_dict(adaptive.state_dict())
         assert clone.losses == adaptive.losses

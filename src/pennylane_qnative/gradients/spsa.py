@@ -387,9 +387,9 @@ class SPSA(StatefulTransform):
         sampler (Callable | None): direction sampler (PennyLane's protocol); default a new
             :class:`HadamardSampler` per object: its directions are orthogonal within each
             cycle, so the errors of successive estimates cancel in an optimiser's running
-            average (on the gradient benchmark this halves plain SPSA's accuracy gap to
-            parameter shift, ``docs/benchmarks.md``); ``rademacher_sampler`` draws
-            independent directions, as :func:`spsa_grad` does
+            average (on the gradient benchmark plain SPSA's test-accuracy gap to parameter
+            shift falls from 0.027 to 0.007, ``docs/benchmarks.md``); ``rademacher_sampler``
+            draws independent directions, as :func:`spsa_grad` does
         seed (int | np.random.Generator | None): seed of the object's own random stream
         scale_by_gain (bool): multiply the Jacobian by ``a_k``
 
