@@ -46,13 +46,15 @@ SHOTS_FOR_COST = 1000
 GATES = GateCounts(one_qubit=40, two_qubit=14)
 
 
-def start_emulator(port: int) -> tuple[subprocess.Popen, str]:
+def start_emulator(port: int, profile: str = "cloud-simulator") -> tuple[subprocess.Popen, str]:
     if port == 0:
         with socket.socket() as s:
             s.bind(("127.0.0.1", 0))
             port = s.getsockname()[1]
-    command = ["qnative-ionq-emulator", "--port", str(port), "--profile", "cloud-simulator"]
-    process = subprocess.Popen([*command, "--api-key", KEY], stdout=subprocess.DEVNULL)
+    command = ["qnative-ionq-emulator", "--port", str(port), "--profile", profile]
+    process = subprocess.Popen(
+        [*command, "--api-key", KEY], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
     url = f"http://127.0.0.1:{port}"
     for _ in range(100):
         try:

@@ -31,10 +31,13 @@ class DeviceGradients:
 
     Args:
         execute (Callable): the device's ``execute(circuits, config)``
+        lower (Callable | None): ``tapes -> (tapes, postprocessing)`` for the circuits the
+            gradient transforms generate, when ``execute`` takes lowered circuits only
     """
 
-    def __init__(self, execute: Any) -> None:
+    def __init__(self, execute: Any, *, lower: Any = None) -> None:
         self._execute = execute
+        self._lower = lower
         self._resolved: dict[tuple, Transform] = {}
         self._lock = threading.Lock()
 
@@ -80,10 +83,14 @@ class DeviceGradients:
         with warnings.catch_warnings():  # PennyLane asks for a Jacobian of no parameters
             warnings.filterwarnings("ignore", message=_NO_TRAINABLE_WARNING)
             plans = [transform(circuit) for circuit in circuits]
-        batch = list(circuits) if forward else []
-        for tapes, _ in plans:
-            batch.extend(tapes)
-        results = self._execute(batch, config)
+        generated = [t for tapes, _ in plans for t in tapes]
+        restore = None
+        if self._lower is not None and generated:
+            generated, restore = self._lower(generated)
+        results = list(self._execute([*(circuits if forward else ()), *generated], config))
+        if restore is not None:
+            start = len(circuits) if forward else 0
+            results[start:] = restore(results[start:])
         offset = len(circuits) if forward else 0
         jacobians = []
         for tapes, postprocess in plans:

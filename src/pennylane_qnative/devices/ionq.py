@@ -3,17 +3,19 @@
 Keyword-compatible with pennylane-ionq's devices, plus batching, an exact result cache with a
 persistent layer, the crash-safe job journal, cost estimates and a budget.
 
-What one ``execute`` does:
+Preprocessing lowers every circuit for IonQ once (non-commuting measurements split,
+observables rotated into the computational basis, gates decomposed for the gate set) and
+validates it. What one ``execute`` of lowered circuits then does:
 
-1. lowers every circuit for IonQ: non-commuting measurements split, observables rotated into
-   the computational basis, broadcasts expanded, gates decomposed and compiled for the gate set
-   (a circuit *structure* is compiled once; later circuits of that shape only bind parameters);
+1. splits broadcast circuits (by re-binding parameters, not rebuilding gates) and compiles each
+   for the gate set (a circuit *structure* is compiled once; later circuits of that shape only
+   bind parameters);
 2. looks each circuit up in the result cache (memory, then disk) and drops duplicates;
-3. estimates the cost of the rest and refuses it (:class:`~.BudgetExceededError`) if it would
-   overspend ``budget_usd``, before anything is sent;
-4. sends the remaining circuits as multi-circuit jobs (one per shot count, split only at the
-   API's limits) through the job manager, which journals them so a crashed run re-attaches to
-   jobs it already paid for;
+3. packs the rest into jobs once (:func:`~.pack_batch`), estimates them and refuses them
+   (:class:`~.BudgetExceededError`) if they would overspend ``budget_usd``, before anything
+   is sent;
+4. runs the packed jobs (one per shot count, split only at the API's limits) through the job
+   manager, which journals them so a crashed run re-attaches to jobs it already paid for;
 5. converts the probabilities into PennyLane results, fills the cache and the tracker.
 
 With ``diff_method="device"`` the forward circuits and every gradient circuit of a step go
@@ -51,173 +53,49 @@ import numpy as np
 import pennylane as qp
 from pennylane.devices import Device, ExecutionConfig
 from pennylane.devices.modifiers import single_tape_support
-from pennylane.devices.preprocess import (
-    decompose,
-    validate_device_wires,
-    validate_measurements,
-)
-from pennylane.measurements import (
-    ExpectationMP,
-    ProbabilityMP,
-    SampleMeasurement,
-    VarianceMP,
-)
+from pennylane.devices.preprocess import validate_device_wires, validate_measurements
+from pennylane.measurements import ExpectationMP, ProbabilityMP, SampleMeasurement, VarianceMP
 from pennylane.tape import QuantumScript, QuantumScriptBatch
-from pennylane.transforms import broadcast_expand, diagonalize_measurements, split_non_commuting
-from pennylane.transforms.core import transform
 from pennylane.typing import ResultBatch
 
 from pennylane_qnative.devices._gradients import DeviceGradients
 from pennylane_qnative.devices.errors import DeviceConfigurationError
+from pennylane_qnative.devices.ionq_options import IonQOptions, ShotsReuse
+from pennylane_qnative.devices.ionq_preprocess import lowered, lowering, validate_for_ionq
 from pennylane_qnative.devices.ionq_results import Distribution, tape_results
 from pennylane_qnative.devices.ionq_translation import (
     compile_circuit,
     native_supports,
     qis_supports,
 )
-from pennylane_qnative.exceptions import ConfigurationError, UnsupportedCircuitError
+from pennylane_qnative.exceptions import ConfigurationError
+from pennylane_qnative.execution.batching import split_broadcasts
 from pennylane_qnative.execution.budget import BudgetGuard
 from pennylane_qnative.execution.cache import QuantumCircuitCache, context_bytes, fingerprint
-from pennylane_qnative.execution.jobs import BatchReport
+from pennylane_qnative.execution.jobs import BatchReport, CircuitBatchManager
 from pennylane_qnative.execution.journal import default_cache_dir
 from pennylane_qnative.execution.store import ResultStore
-from pennylane_qnative.ionq.backends import NOISE_MODELS, backend_info
 from pennylane_qnative.ionq.models import Circuit, Gateset
+from pennylane_qnative.ionq.pricing import DEFAULT_RATE_CARD, RateCard
 
 __all__ = ["IonQDevice"]
 
 logger = logging.getLogger(__name__)
 
 _ANALYTIC = (ExpectationMP, VarianceMP, ProbabilityMP)
-_MAX_SHOTS = 1_000_000
+_DEVICE_OPTIONS = ("rng",)
 
 
-def _check_options(**options: Any) -> None:
-    """Every option checked before anything is built, errors naming the option."""
-    from pennylane_qnative.ionq import PollPolicy
-
-    def need(ok: bool, name: str, allowed: str) -> None:
-        if not ok:
-            raise ConfigurationError(f"{name} must be {allowed}, got {options[name]!r}.")
-
-    def number(name: str, *, low: float, integer: bool = False, optional: bool = True) -> None:
-        value = options[name]
-        if value is None and optional:
-            return
-        kind = int if integer else (int, float)
-        ok = isinstance(value, kind) and not isinstance(value, bool) and value >= low
-        need(ok and math.isfinite(value), name, f"a number >= {low}" + (" (integer)" * integer))
-
-    need(options["gateset"] in ("qis", "native"), "gateset", "'qis' or 'native'")
-    noise = options["noise_model"]
-    need(
-        noise is None or noise in NOISE_MODELS,
-        "noise_model",
-        f"None or one of {sorted(NOISE_MODELS)}",
-    )
-    seed = options["noise_seed"]
-    need(
-        seed is None or (isinstance(seed, int) and 1 <= seed <= 2**31 - 1),
-        "noise_seed",
-        "in [1, 2**31 - 1]",
-    )
-    number("seed", low=0, integer=True)
-    for name in ("error_mitigation", "compilation"):
-        need(options[name] is None or isinstance(options[name], Mapping), name, "a dict or None")
-    need(options["sharpen"] in (None, True, False), "sharpen", "True, False or None")
-    need(options["dry_run"] in (True, False), "dry_run", "True or False")
-    need(
-        options["job_name"] is None or isinstance(options["job_name"], str),
-        "job_name",
-        "a string or None",
-    )
-    metadata = options["metadata"]
-    need(
-        metadata is None
-        or (
-            isinstance(metadata, Mapping)
-            and all(isinstance(k, str) and isinstance(v, str) for k, v in metadata.items())
-        ),
-        "metadata",
-        "a dict of strings to strings (IonQ's rule)",
-    )
-    number("timeout", low=1e-9)
-    number("max_retries", low=0, integer=True)
-    number("retry_delay", low=0)
-    number("max_circuits_per_job", low=1, integer=True, optional=False)
-    need(
-        options["max_circuits_per_job"] <= 5000,
-        "max_circuits_per_job",
-        "at most 5,000 (IonQ's limit)",
-    )
-    number("max_concurrent_jobs", low=1, integer=True, optional=False)
-    poll = options["poll_policy"]
-    need(poll is None or isinstance(poll, PollPolicy), "poll_policy", "a PollPolicy or None")
-    shots_policy = options["cache_finite_shots"]
-    need(shots_policy in ("skip", "reuse"), "cache_finite_shots", "'skip' or 'reuse'")
-
-
-def _check_finite_parameters(tape: QuantumScript) -> None:
-    for op in tape.operations:
-        for p in op.data:
-            if qp.math.is_abstract(p):  # a traced value: checked when it is concrete
-                continue
-            if not np.all(np.isfinite(np.asarray(qp.math.unwrap(p), dtype=complex))):
-                raise UnsupportedCircuitError(
-                    f"{op.name} on wires {op.wires.tolist()} has a non-finite parameter {p!r}; "
-                    "nothing was submitted. Check the inputs and the learning rate."
-                )
-
-
-@transform
-def diagonalize_general_observables(tape: QuantumScript) -> tuple[QuantumScriptBatch, Any]:
-    """Rotate non-Pauli observables (Hermitian, Projector, ...) into the computational basis.
-
-    Runs after ``split_non_commuting``, which gives such observables wires of their own in
-    each tape; Pauli observables are left to ``diagonalize_measurements``.
-    """
-    gates, measurements, seen = [], [], []
-    for m in tape.measurements:
-        obs = m.obs
-        if obs is None or obs.pauli_rep is not None:
-            measurements.append(m)
-            continue
-        if not any(qp.equal(obs, other) for other in seen):
-            seen.append(obs)
-            gates.extend(obs.diagonalizing_gates())
-        measurements.append(type(m)(eigvals=obs.eigvals(), wires=obs.wires))
-    if not seen:
-        return (tape,), lambda results: results[0]
-    new = tape.copy(operations=[*tape.operations, *gates], measurements=measurements)
-    return (new,), lambda results: results[0]
-
-
-@transform
-def validate_for_ionq(
-    tape: QuantumScript, *, qubits: int, exact: bool, target: str
-) -> tuple[QuantumScriptBatch, Any]:
-    """Refuse, before any submission, what IonQ would refuse or bill for nothing."""
-    if len(tape.wires) > qubits:
-        raise UnsupportedCircuitError(
-            f"the circuit uses {len(tape.wires)} qubits but {target} has {qubits}."
-        )
-    shots = tape.shots
-    if not shots and not exact:
-        raise UnsupportedCircuitError(
-            f"{target} returns sampled counts, not exact probabilities: set shots, e.g. "
-            "qp.set_shots(qnode, shots=1000), or use target='simulator' without a noise model."
-        )
-    if shots and not 1 <= shots.total_shots <= _MAX_SHOTS:
-        raise UnsupportedCircuitError(
-            f"IonQ accepts 1 to {_MAX_SHOTS:,} shots per circuit, got {shots.total_shots}."
-        )
-    _check_finite_parameters(tape)
-    return (tape,), lambda results: results[0]
+def _option(name: str, doc: str) -> property:
+    return property(lambda self: getattr(self.options, name), doc=doc)
 
 
 @single_tape_support
 class IonQDevice(Device):
     """IonQ trapped-ion backends through the IonQ v0.4 REST API.
+
+    The keywords are held, validated, in one frozen :class:`~.IonQOptions` (``dev.options``);
+    the device never changes them, nor itself, while it executes.
 
     Args:
         wires (int | Iterable): the wires (one qubit each)
@@ -250,6 +128,11 @@ class IonQDevice(Device):
         max_circuits_per_job (int): at most this many circuits per job (<= 5,000)
         max_concurrent_jobs (int): jobs in flight at once
         poll_policy (PollPolicy | None): polling schedule (default: guided by predicted times)
+        rate_card (RateCard): prices of estimates and budgets (default: the contract's)
+
+    Execution-config ``device_options``: ``"rng"``, a seed or ``numpy.random.Generator`` for
+    the shots of that execution (default: the device's own stream, see :meth:`reseed`), as
+    ``default.qubit`` takes it.
 
     Raises:
         DeviceConfigurationError: for an invalid option, naming it and what is allowed
@@ -288,149 +171,79 @@ class IonQDevice(Device):
         max_circuits_per_job: int = 5_000,
         max_concurrent_jobs: int = 8,
         poll_policy: Any = None,
+        rate_card: RateCard = DEFAULT_RATE_CARD,
     ) -> None:
         super().__init__(wires=wires, shots=shots)
         try:
-            self.backend = backend_info(target)
-            _check_options(
-                gateset=gateset, noise_model=noise_model, noise_seed=noise_seed, seed=seed,
+            self.options = IonQOptions(
+                target=target, gateset=gateset, noise_model=noise_model, noise_seed=noise_seed,
                 error_mitigation=error_mitigation, sharpen=sharpen, compilation=compilation,
-                job_name=job_name, metadata=metadata, timeout=timeout, max_retries=max_retries,
-                retry_delay=retry_delay, dry_run=dry_run, max_circuits_per_job=max_circuits_per_job,
+                job_name=job_name, metadata=metadata, api_key=api_key, timeout=timeout,
+                max_retries=max_retries, retry_delay=retry_delay, dry_run=dry_run,
+                api_url=api_url, seed=seed, cache=cache, cache_path=cache_path,
+                shots_policy=cache_finite_shots, journal_path=journal_path,
+                budget_usd=budget_usd, max_circuits_per_job=max_circuits_per_job,
                 max_concurrent_jobs=max_concurrent_jobs, poll_policy=poll_policy,
-                cache_finite_shots=cache_finite_shots,
+                rate_card=rate_card,
             )  # fmt: skip
             self.budget = BudgetGuard(budget_usd)
-            self.cache = self._make_cache(cache, cache_finite_shots, cache_path)
-            self._manager = self._make_manager(
-                api_key,
-                api_url,
-                timeout,
-                max_retries,
-                retry_delay,
-                journal_path,
-                max_circuits_per_job,
-                max_concurrent_jobs,
-                poll_policy,
-                noise_model,
-                noise_seed,
-                error_mitigation,
-                compilation,
-                metadata,
-            )
+            self.cache = _make_cache(self.options)
+            self._manager = _make_manager(self.options)
         except ConfigurationError as error:
             raise DeviceConfigurationError(f"qnative.ionq: {error.message}") from None
-        self.target = self.backend.name
-        self.gateset = Gateset(gateset)
-        self.noise_model, self.noise_seed = noise_model, noise_seed
-        self.error_mitigation, self.sharpen = error_mitigation, sharpen
-        self.compilation = compilation
-        self.job_name, self.metadata = job_name, dict(metadata or {})
-        self.dry_run = bool(dry_run)
-        self.seed = seed
-        self.exact = self.backend.is_simulator and noise_model in (None, "ideal")
-        self.entangler = self.backend.native_entangler
-        self.last_estimate_usd: float | None = None
-        self.cache_finite_shots = cache_finite_shots
-        self._rng = np.random.default_rng(seed)
-        self._repeats: dict[int, int] = {}  # "skip": times each sampled batch was requested
-        self._sampling_seed = seed
-        self._gradients = DeviceGradients(self.execute)
-        self.cache_context = {
-            "device": self.name,
-            "service": self._manager.client.api_url,
-            "wires": None if self.wires is None else list(self.wires.labels),
-            "target": self.target,
-            "gateset": self.gateset.value,
-            "noise": [noise_model, noise_seed],
-            "error_mitigation": dict(error_mitigation or {}),
-            "sharpen": sharpen,
-            "compilation": dict(compilation or {}),
-        }
-        self._context = context_bytes(self.cache_context)
         if self.wires is not None and len(self.wires) > self.backend.qubits:
             raise DeviceConfigurationError(
                 f"{len(self.wires)} wires requested but {self.target} has "
                 f"{self.backend.qubits} qubits."
             )
+        self._rng = np.random.default_rng(seed)
+        self._gradients = DeviceGradients(self.execute, lower=self._lower_generated)
+        self.cache_context = _cache_context(self)
+        self._context = context_bytes(self.cache_context)
+
+    target = _option("target", "The IonQ backend, e.g. ``'qpu.aria-1'``.")
+    backend = _option("backend", "The target's :class:`~.BackendInfo`.")
+    gateset = _option("gateset", "The :class:`~.Gateset` circuits are compiled to.")
+    entangler = _option("entangler", "The target's native two-qubit gate, ``'ms'`` or ``'zz'``.")
+    exact = _option("exact", "Whether results are exact probabilities (the ideal simulator).")
+    noise_model = _option("noise_model", "The simulator's noise model.")
+    noise_seed = _option("noise_seed", "The seed of the simulator's noise.")
+    error_mitigation = _option("error_mitigation", "IonQ error-mitigation settings.")
+    sharpen = _option("sharpen", "Whether sharpened results are requested.")
+    compilation = _option("compilation", "IonQ compilation settings.")
+    job_name = _option("job_name", "The name of the jobs.")
+    metadata = _option("metadata", "Metadata attached to every job.")
+    dry_run = _option("dry_run", "Whether batches are priced instead of run.")
+    seed = _option("seed", "The seed of the device's sampling stream.")
+
+    @property
+    def cache_finite_shots(self) -> str:
+        """``"reuse"`` or ``"skip"``: whether finite-shot results are served from the cache."""
+        return self.options.shots_policy.value
+
+    @property
+    def last_estimate_usd(self) -> float | None:
+        """The estimated cost of the last batch (dry runs included)."""
+        return self.budget.last_estimate_usd
 
     def wire_order(self, tape: QuantumScript) -> qp.wires.Wires:
         """The qubit order of a circuit: the device's wires, or the circuit's own."""
         return self.wires if self.wires is not None else tape.wires
 
     def reseed(self, seed: int | None) -> None:
-        """Restart sampling from ``seed`` (between executions, never during one).
+        """Restart the device's sampling stream from ``seed`` (between executions).
 
-        With ``cache_finite_shots="skip"`` on a sampling backend, a batch identical to an
-        earlier one gets fresh shots (a new job) unless it is repeated under the same seed
-        and occurrence, which is what a resumed run does: it re-attaches to the job it paid.
+        An execution given ``device_options={"rng": ...}`` samples from that instead. With
+        ``cache_finite_shots="skip"`` on a sampling backend, each batch's journal tag is drawn
+        from the stream: a deliberate repeat is a new job, while a run repeated under the same
+        seed (a resumed run) re-attaches to the jobs it paid for.
         """
         self._rng = np.random.default_rng(seed)
-        self._repeats = {}
-        self._sampling_seed = seed
-
-    def _journal_tag(self, batch: tuple, sampled: bool) -> str | None:
-        """A tag making a deliberate repeat of a sampled batch a new job under ``"skip"``."""
-        if not sampled or self.exact or self.cache_finite_shots != "skip":
-            return None
-        identity = hash(batch)
-        occurrence = self._repeats.get(identity, 0)
-        self._repeats[identity] = occurrence + 1
-        return f"{self._sampling_seed}:{occurrence}"
 
     def __repr__(self) -> str:
         return (
             f"<{self.name} device (wires={len(self.wires or ())}, target={self.target!r}, "
             f"gateset={self.gateset.value!r}) at {hex(id(self))}>"
-        )
-
-    # --- construction helpers -------------------------------------------------------------
-
-    def _make_cache(self, cache: Any, finite_shots: str, path: Any) -> QuantumCircuitCache | None:
-        def build() -> QuantumCircuitCache:  # the persistent layer only when caching
-            return QuantumCircuitCache(
-                finite_shots=finite_shots,
-                store=ResultStore(path or default_cache_dir() / "results.sqlite"),
-                codec=(Distribution.to_json, Distribution.from_json),
-            )
-
-        return QuantumCircuitCache.from_option(cache, build)
-
-    def _make_manager(
-        self, api_key, api_url, timeout, max_retries, retry_delay, journal_path,
-        max_circuits, max_concurrent, poll_policy, noise_model, noise_seed,
-        error_mitigation, compilation, metadata,
-    ):  # fmt: skip
-        from pennylane_qnative.execution.jobs import CircuitBatchManager
-        from pennylane_qnative.ionq import RetryPolicy
-
-        retry = None
-        if max_retries is not None or retry_delay is not None:
-            defaults = RetryPolicy()
-            retry = RetryPolicy(
-                max_retries=defaults.max_retries if max_retries is None else max_retries,
-                base_delay=defaults.base_delay if retry_delay is None else retry_delay,
-            )
-        noise = None if noise_model is None else {"model": noise_model, "seed": noise_seed}
-        settings = {}
-        if error_mitigation:
-            settings["error_mitigation"] = dict(error_mitigation)
-        if compilation:
-            settings["compilation"] = dict(compilation)
-        return CircuitBatchManager(
-            api_key=api_key,
-            api_url=api_url,
-            backend=self.backend.name,
-            noise=noise,
-            settings=settings or None,
-            max_circuits_per_job=max_circuits,
-            max_concurrent_jobs=max_concurrent,
-            timeout=3600.0 if timeout is None else timeout,
-            journal=True,
-            journal_path=journal_path,
-            retry=retry,
-            poll=poll_policy,
-            metadata=metadata,
         )
 
     # --- configuration ----------------------------------------------------------------------
@@ -440,19 +253,13 @@ class IonQDevice(Device):
             return qis_supports(op)
         return native_supports(op, self.entangler)
 
-    def _lowering(self) -> qp.CompilePipeline:
-        """Split, diagonalise and decompose: what every circuit needs before IonQ sees it."""
-        program = qp.CompilePipeline()
-        program.add_transform(split_non_commuting, grouping_strategy="qwc")
-        program.add_transform(diagonalize_general_observables)
-        program.add_transform(diagonalize_measurements)
-        program.add_transform(
-            decompose,
-            stopping_condition=self._stops,
-            skip_initial_state_prep=False,
-            name=self.name,
-        )
-        return program
+    def _lower_generated(self, tapes: QuantumScriptBatch) -> tuple[QuantumScriptBatch, Any]:
+        """Lower the circuits a gradient transform generated, skipping those already lowered."""
+        todo = [i for i, t in enumerate(tapes) if not lowered(t, self._stops)]
+        if not todo:
+            return tapes, lambda results: results
+        done, post = lowering(self._stops, self.name)([tapes[i] for i in todo])
+        return _merge_lowered(tapes, todo, done, post)
 
     def preprocess_transforms(
         self, execution_config: ExecutionConfig | None = None
@@ -462,7 +269,7 @@ class IonQDevice(Device):
         if self.wires is not None:
             program.add_transform(validate_device_wires, self.wires, name=self.name)
         program.add_transform(qp.transforms.defer_measurements, allow_postselect=False)
-        program += self._lowering()
+        program += lowering(self._stops, self.name)
         program.add_transform(
             validate_measurements,
             analytic_measurements=lambda m: isinstance(m, _ANALYTIC),
@@ -477,16 +284,27 @@ class IonQDevice(Device):
     def setup_execution_config(
         self, config: ExecutionConfig | None = None, circuit: QuantumScript | None = None
     ) -> ExecutionConfig:
-        """Numpy parameters; ``diff_method="device"`` runs our gradient transforms."""
+        """Numpy parameters, the sampling ``rng``; ``diff_method="device"`` runs our
+        gradient transforms."""
         config = config or ExecutionConfig()
         for option in config.device_options:
-            raise DeviceConfigurationError(f"qnative.ionq has no device option {option!r}.")
+            if option not in _DEVICE_OPTIONS:
+                raise DeviceConfigurationError(
+                    f"qnative.ionq has no device option {option!r}; it takes "
+                    f"{list(_DEVICE_OPTIONS)}."
+                )
+        rng = config.device_options.get("rng", self._rng)
         mcm = replace(config.mcm_config, mcm_method=config.mcm_config.mcm_method or "deferred")
         if mcm.mcm_method != "deferred":
             raise DeviceConfigurationError(
                 f"mcm_method {mcm.mcm_method!r} is not available on IonQ; use 'deferred'."
             )
-        base = replace(config, convert_to_numpy=True, mcm_config=mcm)
+        base = replace(
+            config,
+            convert_to_numpy=True,
+            mcm_config=mcm,
+            device_options={"rng": rng if rng is self._rng else np.random.default_rng(rng)},
+        )
         if config.gradient_method != "device":
             return replace(base, use_device_gradient=False)
         return self._gradients.configure(config, base)
@@ -505,8 +323,10 @@ class IonQDevice(Device):
     def execute(
         self, circuits: QuantumScriptBatch, execution_config: ExecutionConfig | None = None
     ) -> ResultBatch:
-        lowered, postprocess = (self._lowering() + broadcast_expand)(circuits)
-        run = _Run(self, list(lowered))
+        """Run preprocessed (lowered) circuits; broadcasts are split here."""
+        config = execution_config or ExecutionConfig()
+        tapes, postprocess = split_broadcasts(circuits)
+        run = _Run(self, list(tapes), config.device_options.get("rng", self._rng))
         try:
             results = run.results()
         finally:
@@ -526,12 +346,79 @@ class IonQDevice(Device):
             self.cache.clear()
 
 
+def _make_cache(options: IonQOptions) -> QuantumCircuitCache | None:
+    def build() -> QuantumCircuitCache:  # the persistent layer only when caching
+        return QuantumCircuitCache(
+            finite_shots=options.shots_policy.value,
+            store=ResultStore(options.cache_path or default_cache_dir() / "results.sqlite"),
+            codec=(Distribution.to_json, Distribution.from_json),
+        )
+
+    return QuantumCircuitCache.from_option(options.cache, build)
+
+
+def _make_manager(options: IonQOptions) -> CircuitBatchManager:
+    return CircuitBatchManager(
+        api_key=options.api_key,
+        api_url=options.api_url,
+        backend=options.target,
+        noise=options.noise,
+        settings=options.job_settings,
+        max_circuits_per_job=options.max_circuits_per_job,
+        max_concurrent_jobs=options.max_concurrent_jobs,
+        timeout=3600.0 if options.timeout is None else options.timeout,
+        journal=True,
+        journal_path=options.journal_path,
+        retry=options.retry,
+        poll=options.poll_policy,
+        metadata=options.metadata,
+        rate_card=options.rate_card,
+    )
+
+
+def _cache_context(dev: IonQDevice) -> dict[str, Any]:
+    """What the device adds to cache keys: everything that changes a circuit's result."""
+    options = dev.options
+    return {
+        "device": dev.name,
+        "service": dev._manager.client.api_url,
+        "wires": None if dev.wires is None else list(dev.wires.labels),
+        "target": options.target,
+        "gateset": options.gateset.value,
+        "noise": [options.noise_model, options.noise_seed],
+        "error_mitigation": dict(options.error_mitigation or {}),
+        "sharpen": options.sharpen,
+        "compilation": dict(options.compilation or {}),
+    }
+
+
+def _merge_lowered(tapes, todo, done, post) -> tuple[QuantumScriptBatch, Any]:
+    """``tapes`` with those at ``todo`` replaced by their lowered circuits ``done``."""
+    out, where, k = [], [], 0
+    for i, tape in enumerate(tapes):
+        if todo and k < len(todo) and todo[k] == i:
+            k += 1
+            where.append(None)
+        else:
+            where.append(len(out))
+            out.append(tape)
+    first_lowered = len(out)
+    out.extend(done)
+
+    def postprocess(results):
+        lowered_results = iter(post(results[first_lowered:]))
+        return [next(lowered_results) if w is None else results[w] for w in where]
+
+    return out, postprocess
+
+
 class _Run:
     """The state of one ``execute``: keys, hits, jobs, costs (the device is not mutated)."""
 
-    def __init__(self, device: IonQDevice, tapes: list[QuantumScript]) -> None:
+    def __init__(self, device: IonQDevice, tapes: list[QuantumScript], rng: Any) -> None:
         self.device = device
         self.tapes = tapes
+        self.rng = rng
         self.hits = 0
         self.job_ids: list[str] = []
         self.created = self.reused = 0
@@ -540,50 +427,54 @@ class _Run:
         self.estimated_usd = self.billed_usd = 0.0
 
     def results(self) -> list[Any]:
+        """Look up, pack once, estimate, charge, run; one PennyLane result per tape."""
         dev = self.device
-        dists: list[Distribution | None] = [None] * len(self.tapes)
         memo: dict = {}  # operations shared by the circuits of this batch are read once
         fps = [fingerprint(t, memo) for t in self.tapes]
         keys = [None if dev.cache is None else dev.cache.key_for(fp, dev._context) for fp in fps]
-        for i, key in enumerate(keys):
-            dists[i] = None if key is None else dev.cache.get(key)
-            self.hits += dists[i] is not None
+        dists: list[Distribution | None] = [
+            None if key is None else dev.cache.get(key) for key in keys
+        ]
+        self.hits = sum(d is not None for d in dists)
         groups: dict[int, dict[Any, list[int]]] = {}
         for i, tape in enumerate(self.tapes):
             if dists[i] is None:
                 shots = tape.shots.total_shots if tape.shots else 1
                 twin = keys[i] if keys[i] is not None else ("unique", i)
                 groups.setdefault(shots, {}).setdefault(twin, []).append(i)
-        planned = {shots: self._circuits(owners, fps) for shots, owners in groups.items()}
-        estimates = {s: dev._manager.estimate_cost(c, s) for s, c in planned.items()}
-        self.estimated_usd = sum(estimates.values())
-        if not dev.dry_run:  # the whole execute is refused before anything is submitted
-            dev.budget.charge(self.estimated_usd)
+        packed = {
+            shots: dev._manager.pack(
+                self._circuits(owners, fps), shots, name=dev.job_name, tag=self._tag(owners)
+            )
+            for shots, owners in groups.items()
+        }
+        self.estimated_usd = sum(p.estimate_usd for p in packed.values())
+        dev.budget.quote(self.estimated_usd)
         if dev.dry_run:
-            dev.last_estimate_usd = self.estimated_usd
             warnings.warn(
                 f"dry_run: nothing was submitted; estimated cost ${self.estimated_usd:.2f}",
                 UserWarning,
                 stacklevel=3,
             )
             return [_nan_like(t) for t in self.tapes]
+        dev.budget.charge(self.estimated_usd)  # the whole execute is refused before submitting
         for shots, owners in groups.items():
-            sampled = bool(self.tapes[next(iter(owners.values()))[0]].shots)
-            batch = (
-                shots,
-                *(
-                    (fps[i[0]].structure, fps[i[0]].parameters) if fps[i[0]] else i[0]
-                    for i in owners.values()
-                ),
-            )
-            tag = dev._journal_tag(batch, sampled)
-            self._submit(shots, owners, planned[shots], dists, keys, estimates[shots], tag)
-            if sampled:
+            self._submit(packed[shots], owners, dists, keys)
+            if self.tapes[next(iter(owners.values()))[0]].shots:
                 self.shots += shots * len(owners)
         return [
-            tape_results(t, d, dev.wire_order(t), exact=dev.exact, rng=dev._rng)
+            tape_results(t, d, dev.wire_order(t), exact=dev.exact, rng=self.rng)
             for t, d in zip(self.tapes, dists, strict=True)
         ]
+
+    def _tag(self, owners: Mapping[Any, list[int]]) -> str | None:
+        """A journal tag drawn from the run's stream: under ``"skip"``, a deliberate repeat of
+        a sampled batch is a new job, while a run repeated under the same seed re-attaches."""
+        dev = self.device
+        sampled = bool(self.tapes[next(iter(owners.values()))[0]].shots)
+        if not sampled or dev.exact or dev.options.shots_policy is not ShotsReuse.SKIP:
+            return None
+        return f"draw:{int(self.rng.integers(2**62))}"
 
     def _circuits(self, owners: Mapping[Any, list[int]], fps: list) -> list[Circuit]:
         dev = self.device
@@ -605,20 +496,18 @@ class _Run:
             )  # fmt: skip
         return circuits
 
-    def _submit(self, shots, owners, circuits, dists, keys, estimate: float, tag) -> None:
+    def _submit(self, packed, owners, dists, keys) -> None:
         dev = self.device
         report = BatchReport()
         try:
-            probabilities = dev._manager.execute_batch(
-                circuits, shots, name=dev.job_name, report=report, tag=tag
-            )
+            probabilities = dev._manager.run(packed, report=report)
         finally:
             self.job_ids.extend(j for j in report.job_ids if j)
             self.created += report.created
             self.reused += report.reused
             self.billed_usd += report.billed_usd
-        dev.budget.settle(estimate, report.billed_usd if report.created else 0.0)
-        self.submitted += len(circuits)
+        dev.budget.settle(packed.estimate_usd, report.billed_usd if report.created else 0.0)
+        self.submitted += len(packed.circuits)
         for indices, probs in zip(owners.values(), probabilities, strict=True):
             tape = self.tapes[indices[0]]
             dist = Distribution.from_ionq(probs, n_qubits=max(len(dev.wire_order(tape)), 1))

@@ -29,9 +29,16 @@ import numpy as np
 import pennylane as qp
 from pennylane.tape import QuantumScript
 
-from pennylane_qnative.execution.operations import rebind
+from pennylane_qnative.execution.operations import rebind, rebound
 
-__all__ = ["group_by_structure", "merge_batches", "merge_broadcast", "mergeable", "split_broadcast"]
+__all__ = [
+    "group_by_structure",
+    "merge_batches",
+    "merge_broadcast",
+    "mergeable",
+    "split_broadcast",
+    "split_broadcasts",
+]
 
 _SCALARS = (int, float, np.floating)
 
@@ -241,3 +248,75 @@ def _same(a: Any, b: Any) -> bool:
         return True
     a, b = np.asarray(a), np.asarray(b)
     return a.shape == b.shape and a.dtype == b.dtype and bool(np.array_equal(a, b))
+
+
+def split_broadcasts(tapes: Sequence[QuantumScript]) -> tuple[list[QuantumScript], Any]:
+    """Un-broadcast circuits, as ``qp.transforms.broadcast_expand`` does, without rebuilding
+    the plain gates (see :func:`~.operations.rebound`).
+
+    Args:
+        tapes (Sequence[QuantumScript]): circuits, some broadcast
+
+    Returns:
+        tuple: the un-broadcast circuits, and a function of their results that stacks each
+        broadcast circuit's results back (PennyLane's result shape)
+
+    >>> tape = QuantumScript([qp.RX(np.array([0.1, 0.2]), 0)], [qp.expval(qp.Z(0))])
+    >>> tapes, stack = split_broadcasts([tape])
+    >>> len(tapes), bool(np.allclose(stack([np.cos(0.1), np.cos(0.2)])[0], np.cos([0.1, 0.2])))
+    (2, True)
+    """
+    out: list[QuantumScript] = []
+    sizes: list[int | None] = []
+    for tape in tapes:
+        size = tape.batch_size
+        sizes.append(size)
+        if size is None:
+            out.append(tape)
+            continue
+        rows: list[list[Any]] = [[] for _ in range(size)]
+        for op in tape.operations:
+            _split_operation(op, rows)
+        out.extend(
+            QuantumScript(
+                r, tape.measurements, shots=tape.shots, trainable_params=tape.trainable_params
+            )
+            for r in rows
+        )
+
+    def stack(results: Sequence[Any]) -> list[Any]:
+        stacked, start = [], 0
+        for tape, size in zip(tapes, sizes, strict=True):
+            if size is None:
+                stacked.append(results[start])
+            else:
+                stacked.append(_stack_rows(tape, results[start : start + size]))
+            start += size or 1
+        return stacked
+
+    return out, stack
+
+
+def _split_operation(op: Any, rows: list[list[Any]]) -> None:
+    if not op.batch_size:
+        for row in rows:
+            row.append(op)
+        return
+    ndims = op.ndim_params
+    for b, row in enumerate(rows):
+        values = tuple(p if qp.math.ndim(p) == ndims[j] else p[b] for j, p in enumerate(op.data))
+        row.append(rebound(op, values))
+
+
+def _stack_rows(tape: QuantumScript, rows: Sequence[Any]) -> Any:
+    """One broadcast circuit's result from its rows (``broadcast_expand``'s shapes)."""
+    n = len(tape.measurements)
+
+    def per_copy(get):
+        if n > 1:
+            return tuple(qp.math.stack([get(r)[m] for r in rows]) for m in range(n))
+        return qp.math.stack([get(r) for r in rows])
+
+    if tape.shots.has_partitioned_shots:
+        return tuple(per_copy(lambda r, s=s: r[s]) for s in range(tape.shots.num_copies))
+    return per_copy(lambda r: r)

@@ -39,6 +39,8 @@ class BudgetGuard:
             )
         self.limit_usd = None if limit_usd is None else float(limit_usd)
         self.spent_usd = 0.0
+        self.last_estimate_usd: float | None = None
+        """The estimate of the last batch quoted (dry runs included)."""
         self._lock = threading.Lock()
 
     def __repr__(self) -> str:
@@ -50,6 +52,11 @@ class BudgetGuard:
         if self.limit_usd is None:
             return math.inf
         return max(0.0, self.limit_usd - self.spent_usd)
+
+    def quote(self, estimate_usd: float) -> None:
+        """Record the estimate of a batch about to run (or priced by a dry run)."""
+        with self._lock:
+            self.last_estimate_usd = estimate_usd
 
     def charge(self, estimate_usd: float) -> None:
         """Commit ``estimate_usd`` or raise :class:`BudgetExceededError` (nothing committed)."""

@@ -1,13 +1,13 @@
-"""The job manager: pack circuits into IonQ jobs, run them concurrently, collect in order.
+"""The job manager: run packed batches as IonQ jobs, concurrently, results in order.
 
-Three layers, each usable on its own:
+Two layers, each usable on its own (packing itself is :mod:`~pennylane_qnative.execution.packing`):
 
-* :func:`pack_circuits` (pure) — contiguous spans of circuits that respect the API limits
-  (5,000 circuits, 150,000 gates, 10 MB per job).
-* :class:`JobManager` (async) — submits the jobs concurrently (``max_concurrent_jobs``), polls
-  each with backoff guided by its predicted times, fetches each result as soon as its job
-  completes, returns results in input order, enforces an overall deadline (best-effort cancel)
-  and records everything in the :class:`~pennylane_qnative.execution.journal.Journal`.
+* :class:`JobManager` (async) — takes a :class:`~.PackedBatch` (built once, and read as it is
+  by the estimate, the budget, the journal and job creation), submits its jobs concurrently
+  (``max_concurrent_jobs``), polls each with backoff guided by its predicted times, fetches each
+  result as soon as its job completes, returns results in input order, enforces an overall
+  deadline (best-effort cancel) and records everything in the
+  :class:`~pennylane_qnative.execution.journal.Journal`.
 * :class:`CircuitBatchManager` (sync facade) — runs the manager on an :class:`EventLoopRunner`,
   a private event loop on a background thread; safe from Jupyter, from several threads and from
   inside a running event loop (no ``asyncio.run``, no ``nest_asyncio``).
@@ -29,7 +29,7 @@ import logging
 import os
 import time
 from collections.abc import Awaitable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, TypeVar
 
 import httpx
@@ -42,20 +42,22 @@ from pennylane_qnative.exceptions import (
     JobFailedError,
     JobTimeoutError,
     QnativeError,
-    UnsupportedCircuitError,
 )
-from pennylane_qnative.execution.journal import ChunkState, Journal, batch_digest
+from pennylane_qnative.execution.journal import ChunkState, Journal
+from pennylane_qnative.execution.packing import (
+    JobLimits,
+    JobSettings,
+    PackedBatch,
+    PackedJob,
+    as_circuit,
+    pack_batch,
+    pack_circuits,
+)
 from pennylane_qnative.execution.runner import EventLoopRunner, shared_runner
 from pennylane_qnative.ionq._retry import PollPolicy, RetryPolicy
 from pennylane_qnative.ionq.client import IonQClient
 from pennylane_qnative.ionq.models import Circuit, JobRequest, Probabilities
-from pennylane_qnative.ionq.pricing import (
-    DEFAULT_RATE_CARD,
-    GateCounts,
-    RateCard,
-    estimate_payload_cost,
-    payload_gate_counts,
-)
+from pennylane_qnative.ionq.pricing import DEFAULT_RATE_CARD, GateCounts, RateCard
 
 __all__ = [
     "BatchReport",
@@ -71,98 +73,6 @@ __all__ = [
 logger = logging.getLogger(__name__)
 T = TypeVar("T")
 
-# Bytes of a job body besides its circuits (type, backend, shots, metadata, settings...).
-_JOB_OVERHEAD_BYTES = 16 * 1024
-
-
-@dataclass(frozen=True, kw_only=True, slots=True)
-class JobLimits:
-    """Per-job limits of the API (contract section 6).
-
-    Args:
-        max_circuits (int): circuits per job (API: 5,000)
-        max_gates (int): gates per job, all circuits together (API: 150,000)
-        max_bytes (int): request body size (API: 10 MB)
-
-    Raises:
-        ConfigurationError: if a limit is not a positive integer or exceeds the API's
-    """
-
-    max_circuits: int = 5_000
-    max_gates: int = 150_000
-    max_bytes: int = 10 * 1024 * 1024
-
-    def __post_init__(self) -> None:
-        for name, api in (("max_circuits", 5_000), ("max_gates", 150_000)):
-            value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= api:
-                raise ConfigurationError(
-                    f"JobLimits.{name} must be an int in [1, {api}], got {value!r}."
-                )
-        if not isinstance(self.max_bytes, int) or self.max_bytes <= _JOB_OVERHEAD_BYTES:
-            raise ConfigurationError(
-                f"JobLimits.max_bytes must exceed {_JOB_OVERHEAD_BYTES}, got {self.max_bytes!r}."
-            )
-
-
-def pack_circuits(circuits: Sequence[Circuit], *, limits: JobLimits) -> list[tuple[int, int]]:
-    """Split circuits into as few contiguous jobs as the limits allow (greedy, order kept).
-
-    Args:
-        circuits (Sequence[Circuit]): the batch
-        limits (JobLimits): the per-job limits
-
-    Returns:
-        list[tuple[int, int]]: ``[start, stop)`` spans covering ``range(len(circuits))``
-
-    Raises:
-        UnsupportedCircuitError: if one circuit alone exceeds a limit
-    """
-    spans: list[tuple[int, int]] = []
-    start, gates, size = 0, 0, _JOB_OVERHEAD_BYTES
-    for i, circuit in enumerate(circuits):
-        n, b = circuit.n_gates, circuit.json_size() + 1
-        if n > limits.max_gates or b + _JOB_OVERHEAD_BYTES > limits.max_bytes:
-            raise UnsupportedCircuitError(
-                f"circuit {i} has {n} gates and {b} bytes, more than one job may hold "
-                f"({limits.max_gates} gates, {limits.max_bytes} bytes); shorten it."
-            )
-        full = i - start >= limits.max_circuits
-        if full or gates + n > limits.max_gates or size + b > limits.max_bytes:
-            spans.append((start, i))
-            start, gates, size = i, 0, _JOB_OVERHEAD_BYTES
-        gates, size = gates + n, size + b
-    if len(circuits) > start:
-        spans.append((start, len(circuits)))
-    return spans
-
-
-def as_circuit(circuit: Circuit | Mapping[str, Any] | Sequence[Mapping[str, Any]]) -> Circuit:
-    """A :class:`Circuit` from itself, from ``{"qubits", "circuit", "gateset"?, "name"?}`` or
-    from a bare list of gate dicts (qubits: the highest index used, plus one).
-
-    >>> as_circuit([{"gate": "cnot", "control": 0, "target": 2}]).qubits
-    3
-    """
-    if isinstance(circuit, Circuit):
-        return circuit
-    try:
-        if isinstance(circuit, Mapping):
-            return Circuit.from_json(circuit)
-        gates = tuple(circuit)
-        wires = [
-            int(w)
-            for g in gates
-            for key in ("target", "control", "targets", "controls")
-            for w in (g.get(key, []) if isinstance(g.get(key, []), list) else [g[key]])
-        ]
-        return Circuit(qubits=max(wires, default=0) + 1, gates=gates)
-    except (AttributeError, KeyError, TypeError, ValueError) as error:
-        raise ConfigurationError(
-            f"not an IonQ circuit: {str(circuit)[:80]!r} ({error}); pass Circuit objects, "
-            "dicts with 'qubits' and 'circuit', or lists of gate dicts."
-        ) from error
-
 
 @dataclass(frozen=True, kw_only=True, slots=True)
 class JobManagerConfig:
@@ -177,6 +87,7 @@ class JobManagerConfig:
         timeout (float | None): overall deadline of one batch, seconds (``None``: none)
         cancel_on_timeout (bool): cancel unfinished jobs when the deadline passes
         metadata (Mapping[str, str] | None): user metadata attached to every job
+        rate_card (RateCard): prices of estimates, and which backends are never billed
 
     Raises:
         ConfigurationError: on an invalid value
@@ -190,6 +101,7 @@ class JobManagerConfig:
     timeout: float | None = 3600.0
     cancel_on_timeout: bool = True
     metadata: Mapping[str, str] | None = None
+    rate_card: RateCard = DEFAULT_RATE_CARD
 
     def __post_init__(self) -> None:
         n = self.max_concurrent_jobs
@@ -241,66 +153,80 @@ class JobManager:
         self.journal = journal
         self._owner = Journal.new_owner() if journal is not None else ""
 
-    def plan(
+    def settings(self) -> JobSettings:
+        """What every job of this manager carries (the packing's input besides circuits)."""
+        config = self.config
+        return JobSettings(
+            api_url=self.client.api_url,
+            backend=config.backend,
+            noise=config.noise,
+            settings=config.settings,
+            metadata=config.metadata,
+            limits=config.limits,
+            rate_card=config.rate_card,
+        )
+
+    def pack(
         self,
         circuits: Sequence[Circuit],
         shots: int,
         *,
         name: str | None = None,
-        spans: Sequence[tuple[int, int]] | None = None,
+        tag: str | None = None,
+    ) -> PackedBatch:
+        """The batch packed once (pure): payloads, sizes, gate counts, estimate and digest.
+
+        ``tag`` tells apart deliberate repeats of an identical batch in the journal.
+        """
+        return pack_batch(circuits, shots, settings=self.settings(), name=name, tag=tag)
+
+    def plan(
+        self, circuits: Sequence[Circuit], shots: int, *, name: str | None = None
     ) -> list[JobRequest]:
         """The job requests of a batch (pure): one per span of :func:`pack_circuits`."""
-        spans = spans if spans is not None else pack_circuits(circuits, limits=self.config.limits)
+        packed = self.pack(circuits, shots, name=name)
         return [
             JobRequest(
                 backend=self.config.backend,
                 shots=shots,
                 circuits=tuple(circuits[a:b]),
-                name=f"{name or 'qnative'} [{k + 1}/{len(spans)}]",
+                name=job.payload["name"],
                 metadata=dict(self.config.metadata) if self.config.metadata else None,
                 noise=self.config.noise,
                 settings=self.config.settings,
             )
-            for k, (a, b) in enumerate(spans)
+            for job, (a, b) in zip(packed.jobs, packed.spans, strict=True)
         ]
 
     def estimate_cost(
-        self, circuits: Sequence[Circuit], shots: int, *, rate_card: RateCard = DEFAULT_RATE_CARD
+        self, circuits: Sequence[Circuit], shots: int, *, rate_card: RateCard | None = None
     ) -> float:
         """Estimated price of running the batch (sum over its packed jobs)."""
-        return sum(
-            estimate_payload_cost(r.to_payload(), rate_card=rate_card)
-            for r in self.plan(circuits, shots)
-        )
+        settings = self.settings()
+        if rate_card is not None:
+            settings = replace(settings, rate_card=rate_card)
+        return pack_batch(circuits, shots, settings=settings).estimate_usd
 
     async def estimate_cost_remote(self, circuits: Sequence[Circuit], shots: int) -> float:
         """Price of the batch according to the service (``GET /jobs/estimate`` per job)."""
+        packed = self.pack(circuits, shots)
         total = 0.0
-        for request in self.plan(circuits, shots):
-            counts = sum(payload_gate_counts(request.to_payload()), GateCounts())
-            mitigation = (self.config.settings or {}).get("error_mitigation") or {}
+        for job in packed.jobs:
+            counts = sum(job.gate_counts, GateCounts())
             estimate = await self.client.estimate(
                 backend=self.config.backend,
-                qubits=max(c.qubits for c in request.circuits),
+                qubits=job.payload["input"]["qubits"],
                 shots=shots,
                 one_qubit_gates=counts.one_qubit,
                 two_qubit_gates=counts.two_qubit,
-                error_mitigation=bool(mitigation.get("debiasing", False)),
+                error_mitigation=packed.settings.error_mitigation,
             )
             total += estimate.cost
         return total
 
     def digest(self, circuits: Sequence[Circuit], shots: int, *, tag: str | None = None) -> str:
         """The journal key of a batch (``tag`` tells apart deliberate repeats of a batch)."""
-        return batch_digest(
-            api_url=self.client.api_url,
-            backend=self.config.backend,
-            shots=shots,
-            circuits=[c.to_json() for c in circuits],
-            noise=self.config.noise,
-            settings=self.config.settings,
-            extra=None if tag is None else {"tag": tag},
-        )
+        return self.pack(circuits, shots, tag=tag).digest
 
     def _deadline(self, timeout: float | None) -> float | None:
         timeout = self.config.timeout if timeout is None else timeout
@@ -308,15 +234,12 @@ class JobManager:
 
     # -- one job -----------------------------------------------------------------------
 
-    async def _create(
-        self, request: JobRequest, *, digest: str | None, index: int, deadline: float | None
-    ) -> str:
-        """Create the job of ``request`` (journal-aware); returns its id."""
-        if self.journal is None or digest is None:
-            created = await self.client.create_job(request)
-            logger.info("job %s created (%d circuits)", created.id, len(request.circuits))
-            return created.id
-        journal, delay = self.journal, 0.05
+    async def _create(self, packed: PackedBatch, index: int, *, deadline: float | None) -> str:
+        """Create the ``index``-th job of ``packed`` (journal-aware); returns its id."""
+        job = packed.jobs[index]
+        if self.journal is None:
+            return await self._post(job, client_id=None)
+        journal, digest, delay = self.journal, packed.digest, 0.05
         while True:
             claim = await asyncio.to_thread(journal.claim, digest, index, owner=self._owner)
             if claim is not None:
@@ -331,9 +254,12 @@ class JobManager:
                 )
             await asyncio.sleep(delay)  # another live process is creating it
             delay = min(1.0, delay * 1.5)
-        tagged = request.with_metadata("qnative_client_id", claim.chunk.client_id)
+        client_id = claim.chunk.client_id
         try:
-            job_id = await self._create_claimed(tagged, claim.chunk.client_id, claim.resumed)
+            found = await self.client.find_job(client_id) if claim.resumed else None
+            if found is not None:
+                logger.info("job %s re-attached by client id %s", found.id, client_id)
+            job_id = found.id if found is not None else await self._post(job, client_id=client_id)
         except IonQError as error:
             maybe = not isinstance(error.status_code, int) or error.status_code >= 500
             await asyncio.to_thread(
@@ -343,14 +269,9 @@ class JobManager:
         await asyncio.to_thread(journal.record_job, digest, index, job_id)
         return job_id
 
-    async def _create_claimed(self, request: JobRequest, client_id: str, resumed: bool) -> str:
-        if resumed:
-            found = await self.client.find_job(client_id)
-            if found is not None:
-                logger.info("job %s re-attached by client id %s", found.id, client_id)
-                return found.id
-        created = await self.client.create_job(request)
-        logger.info("job %s created (%d circuits)", created.id, len(request.circuits))
+    async def _post(self, job: PackedJob, *, client_id: str | None) -> str:
+        created = await self.client.create_job(job.payload, client_id=client_id)
+        logger.info("job %s created (%d circuits)", created.id, job.n_circuits)
         return created.id
 
     async def _collect(self, job_id: str, *, deadline: float | None) -> list[Probabilities]:
@@ -369,34 +290,32 @@ class JobManager:
 
     # -- batches -----------------------------------------------------------------------
 
-    async def _open(
-        self, circuits: Sequence[Circuit], shots: int, name: str | None, tag: str | None = None
-    ) -> tuple[str | None, list[JobRequest], list[Any]]:
-        """The batch's digest, job requests and journal records (``[]`` without a journal)."""
-        spans = pack_circuits(circuits, limits=self.config.limits)
+    async def _open(self, packed: PackedBatch) -> tuple[PackedBatch, list[Any]]:
+        """The batch as journaled (an earlier plan's spans win) and its journal records."""
         if self.journal is None:
-            return None, self.plan(circuits, shots, name=name, spans=spans), []
-        digest = self.digest(circuits, shots, tag=tag)
+            return packed, []
         chunks = await asyncio.to_thread(
-            self.journal.open_batch, digest, spans=spans, n_circuits=len(circuits)
+            self.journal.open_batch,
+            packed.digest,
+            spans=packed.spans,
+            n_circuits=len(packed.circuits),
         )
-        spans = [(c.start, c.stop) for c in chunks]
-        return digest, self.plan(circuits, shots, name=name, spans=spans), chunks
+        return packed.with_spans([(c.start, c.stop) for c in chunks]), chunks
 
     async def submit(
         self, circuits: Sequence[Circuit], shots: int, *, name: str | None = None
     ) -> list[str]:
         """Create the jobs of a batch concurrently; returns their ids in batch order."""
-        digest, requests, chunks = await self._open(circuits, shots, name)
+        packed, chunks = await self._open(self.pack(circuits, shots, name=name))
         limit = asyncio.Semaphore(self.config.max_concurrent_jobs)
 
         async def one(k: int) -> str:
             if chunks and chunks[k].job_id is not None and chunks[k].state is not ChunkState.FAILED:
                 return chunks[k].job_id
             async with limit:
-                return await self._create(requests[k], digest=digest, index=k, deadline=None)
+                return await self._create(packed, k, deadline=None)
 
-        return await _gather_or_cancel([one(k) for k in range(len(requests))])
+        return await _gather_or_cancel([one(k) for k in range(len(packed.jobs))])
 
     async def results(
         self, job_ids: Sequence[str], *, timeout: float | None = None
@@ -421,11 +340,22 @@ class JobManager:
         report: BatchReport | None = None,
         tag: str | None = None,
     ) -> list[Probabilities]:
-        """Run a batch: create, poll and fetch each job as a pipeline; results in input order.
+        """Pack a batch and :meth:`run` it; results in input order."""
+        packed = self.pack(circuits, shots, name=name, tag=tag)
+        return await self.run(packed, timeout=timeout, report=report)
+
+    async def run(
+        self,
+        packed: PackedBatch,
+        *,
+        timeout: float | None = None,
+        report: BatchReport | None = None,
+    ) -> list[Probabilities]:
+        """Run a packed batch: create, poll and fetch each job as a pipeline.
 
         ``report``, when given, receives the job ids, created and reused counts, and the
         billed cost. The journal re-attaches a batch identical to one already submitted to
-        its jobs; a different ``tag`` makes a deliberate repeat a new batch.
+        its jobs; a different ``tag`` (see :meth:`pack`) makes a deliberate repeat a new batch.
 
         Raises:
             JobFailedError: a job ended ``failed`` (its siblings keep running, journaled)
@@ -433,12 +363,11 @@ class JobManager:
             JobTimeoutError: the deadline passed (unfinished jobs are cancelled)
         """
         deadline = self._deadline(timeout)
-        digest, requests, chunks = await self._open(circuits, shots, name, tag)
+        packed, chunks = await self._open(packed)
         limit = asyncio.Semaphore(self.config.max_concurrent_jobs)
-        created: list[str | None] = [None] * len(requests)
-
+        created: list[str | None] = [None] * len(packed.jobs)
         report = report if report is not None else BatchReport()
-        report.job_ids = [""] * len(requests)
+        report.job_ids = [""] * len(packed.jobs)
 
         async def one(k: int) -> list[Probabilities]:
             chunk = chunks[k] if chunks else None
@@ -446,26 +375,20 @@ class JobManager:
                 report.job_ids[k], report.reused = chunk.job_id or "", report.reused + 1
                 return chunk.results
             async with limit:
-                job_id = (
-                    chunk.job_id
-                    if chunk is not None and chunk.state is not ChunkState.FAILED
-                    else None
-                )
+                job_id = chunk.job_id if chunk and chunk.state is not ChunkState.FAILED else None
                 if job_id is None:
-                    job_id = await self._create(
-                        requests[k], digest=digest, index=k, deadline=deadline
-                    )
+                    job_id = await self._create(packed, k, deadline=deadline)
                     report.created += 1
                 else:
                     report.reused += 1
                 created[k] = report.job_ids[k] = job_id
                 results = await self._collect(job_id, deadline=deadline)
-            if not DEFAULT_RATE_CARD.is_free(self.config.backend):
+            if not packed.is_free:
                 cost = await self.client.get_cost(job_id)
                 report.billed_usd += cost.billed if cost.billed is not None else 0.0
             return results
 
-        per_job = await self._guard(created, [one(k) for k in range(len(requests))])
+        per_job = await self._guard(created, [one(k) for k in range(len(packed.jobs))])
         return [r for results in per_job for r in results]
 
     async def _guard(self, job_ids: Sequence[str | None], coros: Sequence[Awaitable[T]]) -> list[T]:
@@ -535,6 +458,7 @@ class CircuitBatchManager:
         runner (EventLoopRunner | None): the event-loop runner (default: shared)
         seed (int | None): seeds retry jitter
         metadata (Mapping[str, str] | None): user metadata attached to every job
+        rate_card (RateCard): prices of estimates, and which backends are never billed
 
     **Example** (against a local emulator)
 
@@ -566,12 +490,14 @@ class CircuitBatchManager:
         runner: EventLoopRunner | None = None,
         seed: int | None = None,
         metadata: Mapping[str, str] | None = None,
+        rate_card: RateCard = DEFAULT_RATE_CARD,
     ) -> None:
         self.config = JobManagerConfig(
             backend=backend,
             noise=noise,
             settings=settings,
             metadata=metadata,
+            rate_card=rate_card,
             limits=JobLimits(max_circuits=max_circuits_per_job),
             max_concurrent_jobs=max_concurrent_jobs,
             timeout=timeout,
@@ -626,6 +552,27 @@ class CircuitBatchManager:
         """Wait for the jobs and return their results, flattened in job then circuit order."""
         return self.runner.run(self.manager.results(list(job_ids), timeout=timeout))
 
+    def pack(
+        self,
+        circuits: Sequence[Circuit | Mapping[str, Any]],
+        shots: int,
+        *,
+        name: str | None = None,
+        tag: str | None = None,
+    ) -> PackedBatch:
+        """The batch packed once (see :meth:`JobManager.pack`); no request is sent."""
+        return self.manager.pack([as_circuit(c) for c in circuits], shots, name=name, tag=tag)
+
+    def run(
+        self,
+        packed: PackedBatch,
+        *,
+        timeout: float | None = None,
+        report: BatchReport | None = None,
+    ) -> list[Probabilities]:
+        """Run a packed batch; one probability map per circuit, in input order."""
+        return self.runner.run(self.manager.run(packed, timeout=timeout, report=report))
+
     def execute_batch(
         self,
         circuits: Sequence[Circuit | Mapping[str, Any]],
@@ -640,20 +587,20 @@ class CircuitBatchManager:
 
         ``report`` (a :class:`BatchReport`) receives job ids, reuse counts and billed cost;
         ``tag`` distinguishes a deliberate repeat of an identical batch (see
-        :meth:`JobManager.execute`).
+        :meth:`JobManager.run`).
         """
-        batch = [as_circuit(c) for c in circuits]
-        job = self.manager.execute(batch, shots, name=name, timeout=timeout, report=report, tag=tag)
-        return self.runner.run(job)
+        packed = self.pack(circuits, shots, name=name, tag=tag)
+        return self.run(packed, timeout=timeout, report=report)
 
     def estimate_cost(
         self,
         circuits: Sequence[Circuit | Mapping[str, Any]],
         shots: int,
         *,
-        rate_card: RateCard = DEFAULT_RATE_CARD,
+        rate_card: RateCard | None = None,
     ) -> float:
-        """Estimated price of a batch from the rate card (no request is sent).
+        """Estimated price of a batch from the rate card (default: the configured one); no
+        request is sent.
 
         Cross-check with ``GET /jobs/estimate`` through :meth:`estimate_cost_remote`.
         """

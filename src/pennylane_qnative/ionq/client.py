@@ -338,15 +338,20 @@ class IonQClient:
 
     # -- jobs ----------------------------------------------------------------------------
 
-    async def create_job(self, request: JobRequest) -> JobCreated:
+    async def create_job(
+        self, request: JobRequest | Mapping[str, Any], *, client_id: str | None = None
+    ) -> JobCreated:
         """Create a job, exactly once even when responses are lost.
 
-        The request gets a client id in ``metadata`` (kept if already there). Failures that
-        prove the job was not created (connection refused, 429) are retried; ambiguous ones
-        (5xx, connection lost after sending) trigger a :meth:`find_job` before resubmitting.
+        The job gets a client id in ``metadata`` (``client_id``, else the one already there,
+        else a new one): this is the one place that sets it. Failures that prove the job was
+        not created (connection refused, 429) are retried; ambiguous ones (5xx, connection
+        lost after sending) trigger a :meth:`find_job` before resubmitting.
 
         Args:
-            request (JobRequest): the job
+            request (JobRequest | Mapping[str, Any]): the job, or its ``POST /jobs`` body
+                built beforehand (sent as it is, plus the client id)
+            client_id (str | None): the id to search for after an ambiguous failure
 
         Returns:
             JobCreated: id and status of the (single) created job
@@ -354,8 +359,10 @@ class IonQClient:
         Raises:
             IonQError: the mapped error once retries are exhausted, or at once for 4xx
         """
-        client_id = (request.metadata or {}).get(CLIENT_ID_KEY) or uuid.uuid4().hex
-        payload = request.with_metadata(CLIENT_ID_KEY, client_id).to_payload()
+        payload = request.to_payload() if isinstance(request, JobRequest) else dict(request)
+        metadata = dict(payload.get("metadata") or {})
+        client_id = client_id or metadata.get(CLIENT_ID_KEY) or uuid.uuid4().hex
+        payload["metadata"] = {**metadata, CLIENT_ID_KEY: client_id}
         since = datetime.now().astimezone()
         error: IonQError | None = None
         ambiguous = False

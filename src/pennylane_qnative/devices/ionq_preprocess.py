@@ -1,0 +1,105 @@
+"""Preprocessing transforms of ``qnative.ionq``: what IonQ needs, checked before submission.
+
+:func:`lowering` splits, diagonalises and decomposes a circuit for a gate set; :func:`lowered`
+says whether a circuit (e.g. one a gradient transform generated from a lowered circuit) already
+is; :func:`validate_for_ionq` refuses what IonQ would refuse or bill for nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+import pennylane as qp
+from pennylane.devices.preprocess import decompose
+from pennylane.tape import QuantumScript, QuantumScriptBatch
+from pennylane.transforms import diagonalize_measurements, split_non_commuting
+from pennylane.transforms.core import transform
+
+from pennylane_qnative.exceptions import UnsupportedCircuitError
+from pennylane_qnative.ionq.models import MAX_SHOTS
+
+__all__ = ["diagonalize_general_observables", "lowered", "lowering", "validate_for_ionq"]
+
+
+def lowering(stops: Callable[[qp.operation.Operator], bool], name: str) -> qp.CompilePipeline:
+    """Split, diagonalise and decompose (until ``stops``): what IonQ needs of every circuit."""
+    program = qp.CompilePipeline()
+    program.add_transform(split_non_commuting, grouping_strategy="qwc")
+    program.add_transform(diagonalize_general_observables)
+    program.add_transform(diagonalize_measurements)
+    program.add_transform(
+        decompose, stopping_condition=stops, skip_initial_state_prep=False, name=name
+    )
+    return program
+
+
+def lowered(tape: QuantumScript, stops: Callable[[qp.operation.Operator], bool]) -> bool:
+    """Whether ``tape`` needs no lowering: every gate stops, every measurement is diagonal."""
+    for m in tape.measurements:
+        obs = m.obs
+        if obs is None:
+            continue
+        rep = obs.pauli_rep
+        if rep is None or len(rep) != 1 or any(set(word.values()) - {"Z"} for word in rep):
+            return False
+    return all(stops(op) for op in tape.operations)
+
+
+def _check_finite_parameters(tape: QuantumScript) -> None:
+    for op in tape.operations:
+        for p in op.data:
+            if qp.math.is_abstract(p):  # a traced value: checked when it is concrete
+                continue
+            if not np.all(np.isfinite(np.asarray(qp.math.unwrap(p), dtype=complex))):
+                raise UnsupportedCircuitError(
+                    f"{op.name} on wires {op.wires.tolist()} has a non-finite parameter {p!r}; "
+                    "nothing was submitted. Check the inputs and the learning rate."
+                )
+
+
+@transform
+def diagonalize_general_observables(tape: QuantumScript) -> tuple[QuantumScriptBatch, Any]:
+    """Rotate non-Pauli observables (Hermitian, Projector, ...) into the computational basis.
+
+    Runs after ``split_non_commuting``, which gives such observables wires of their own in
+    each tape; Pauli observables are left to ``diagonalize_measurements``.
+    """
+    gates, measurements, seen = [], [], []
+    for m in tape.measurements:
+        obs = m.obs
+        if obs is None or obs.pauli_rep is not None:
+            measurements.append(m)
+            continue
+        if not any(qp.equal(obs, other) for other in seen):
+            seen.append(obs)
+            gates.extend(obs.diagonalizing_gates())
+        measurements.append(type(m)(eigvals=obs.eigvals(), wires=obs.wires))
+    if not seen:
+        return (tape,), lambda results: results[0]
+    new = tape.copy(operations=[*tape.operations, *gates], measurements=measurements)
+    return (new,), lambda results: results[0]
+
+
+@transform
+def validate_for_ionq(
+    tape: QuantumScript, *, qubits: int, exact: bool, target: str
+) -> tuple[QuantumScriptBatch, Any]:
+    """Refuse, before any submission, what IonQ would refuse or bill for nothing."""
+    if len(tape.wires) > qubits:
+        raise UnsupportedCircuitError(
+            f"the circuit uses {len(tape.wires)} qubits but {target} has {qubits}."
+        )
+    shots = tape.shots
+    if not shots and not exact:
+        raise UnsupportedCircuitError(
+            f"{target} returns sampled counts, not exact probabilities: set shots, e.g. "
+            "qp.set_shots(qnode, shots=1000), or use target='simulator' without a noise model."
+        )
+    if shots and not 1 <= shots.total_shots <= MAX_SHOTS:
+        raise UnsupportedCircuitError(
+            f"IonQ accepts 1 to {MAX_SHOTS:,} shots per circuit, got {shots.total_shots}."
+        )
+    _check_finite_parameters(tape)
+    return (tape,), lambda results: results[0]
