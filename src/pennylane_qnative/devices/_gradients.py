@@ -54,6 +54,24 @@ class DeviceGradients:
                 transform = self._resolved[key] = resolve(method, **options)
         return transform
 
+    @staticmethod
+    def seeded(config: ExecutionConfig) -> ExecutionConfig:
+        """``config`` with a ``gradient_kwargs`` ``"rng"`` moved into ``device_options``.
+
+        A QNode cannot set device options, so with ``diff_method="device"`` its
+        ``gradient_kwargs={"method": ..., "rng": seed}`` seeds that execution's shots (what
+        the trainer does at each step, for exact resumes).
+        """
+        options = dict(config.gradient_keyword_arguments or {})
+        if config.gradient_method != "device" or "rng" not in options:
+            return config
+        rng = options.pop("rng")
+        return replace(
+            config,
+            gradient_keyword_arguments=options,
+            device_options={**config.device_options, "rng": rng},
+        )
+
     def configure(self, requested: ExecutionConfig, base: ExecutionConfig) -> ExecutionConfig:
         """``base`` (the device's config without gradient) set up for device gradients.
 

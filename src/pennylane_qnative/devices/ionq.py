@@ -286,7 +286,7 @@ class IonQDevice(Device):
     ) -> ExecutionConfig:
         """Numpy parameters, the sampling ``rng``; ``diff_method="device"`` runs our
         gradient transforms."""
-        config = config or ExecutionConfig()
+        config = DeviceGradients.seeded(config or ExecutionConfig())
         for option in config.device_options:
             if option not in _DEVICE_OPTIONS:
                 raise DeviceConfigurationError(
@@ -326,7 +326,8 @@ class IonQDevice(Device):
         """Run preprocessed (lowered) circuits; broadcasts are split here."""
         config = execution_config or ExecutionConfig()
         tapes, postprocess = split_broadcasts(circuits)
-        run = _Run(self, list(tapes), config.device_options.get("rng", self._rng))
+        rng = np.random.default_rng(config.device_options.get("rng", self._rng))
+        run = _Run(self, list(tapes), rng)
         try:
             results = run.results()
         finally:

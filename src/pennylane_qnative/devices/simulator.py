@@ -213,16 +213,24 @@ class SimulatorDevice(Device):
         self._gradients = DeviceGradients(self.execute)
 
     def reseed(self, seed: int | None) -> None:
-        """Restart sampling from ``seed`` (between executions, never during one).
+        """Restart the device's sampling stream from ``seed`` (between executions).
 
-        A trainer reseeds before each step with a seed derived from the run's seed and the
-        step number, so a resumed run draws exactly the shots the killed run would have.
+        An execution given ``device_options={"rng": seed}`` (what the trainer passes at each
+        step, so that a resumed run draws exactly the shots the killed run would have)
+        samples from its own seeded stream instead, leaving the device's untouched.
         """
-        seeds = np.random.SeedSequence(seed).spawn(1 + (self.max_workers or 0))
-        self._backend = _make_backend(self.backend, self.wires, _int_seed(seeds[0]))
-        self._workers = tuple(
-            _make_backend(self.backend, self.wires, _int_seed(s)) for s in seeds[1:]
+        self._backend, self._workers = _make_backends(
+            self.backend, self.wires, seed, self.max_workers
         )
+
+    def _backends(self, config: ExecutionConfig) -> tuple[Device, tuple[Device, ...]]:
+        """The device's backends, or fresh ones seeded by ``device_options["rng"]``."""
+        rng = config.device_options.get("rng")
+        if rng is None or rng is getattr(self._backend, "_rng", None):
+            return self._backend, self._workers
+        if isinstance(rng, np.random.Generator):
+            rng = int(rng.integers(2**32))
+        return _make_backends(self.backend, self.wires, rng, self.max_workers)
 
     def __repr__(self) -> str:
         wires = f"wires={len(self.wires)}, " if self.wires else ""
@@ -254,7 +262,7 @@ class SimulatorDevice(Device):
         forward and gradient circuits run in one batch when ``grad_on_execution`` is true
         (the default).
         """
-        config = config or ExecutionConfig()
+        config = DeviceGradients.seeded(config or ExecutionConfig())
         if config.gradient_method != "device":
             return self._backend.setup_execution_config(config, circuit)
         plain = replace(config, gradient_method=None, gradient_keyword_arguments={})
@@ -288,7 +296,7 @@ class SimulatorDevice(Device):
         keys = [self._key(fp) for fp in fps]
         hits = self._lookup(keys, results)
         units = self._plan(circuits, fps, results)
-        raw = self._run([self._fused(u, fps) for u in units], config)
+        raw = self._run([self._fused(u, fps) for u in units], config, *self._backends(config))
         for unit, res in zip(units, raw, strict=True):
             parts = split_broadcast(res, unit.sizes) if unit.merged else [res]
             for i, part in zip(unit.indices, parts, strict=True):
@@ -396,16 +404,19 @@ class SimulatorDevice(Device):
             else:
                 first.setdefault(twin, results[i])
 
-    def _run(self, tapes: list[QuantumScript], config: ExecutionConfig) -> Sequence[Result]:
+    @staticmethod
+    def _run(
+        tapes: list[QuantumScript], config: ExecutionConfig, backend: Device, workers: tuple
+    ) -> Sequence[Result]:
         if not tapes:
             return ()
-        if not self._workers or len(tapes) == 1:
-            return self._backend.execute(tapes, config)
-        chunks = np.array_split(np.arange(len(tapes)), min(len(self._workers), len(tapes)))
+        if not workers or len(tapes) == 1:
+            return backend.execute(tapes, config)
+        chunks = np.array_split(np.arange(len(tapes)), min(len(workers), len(tapes)))
         with ThreadPoolExecutor(max_workers=len(chunks)) as pool:
             futures = [
                 pool.submit(worker.execute, [tapes[i] for i in chunk], config)
-                for worker, chunk in zip(self._workers, chunks, strict=False)
+                for worker, chunk in zip(workers, chunks, strict=False)
             ]
             return tuple(r for future in futures for r in future.result())
 
@@ -466,6 +477,15 @@ class SimulatorDevice(Device):
         """Drop every cached result (no-op when the cache is disabled)."""
         if self.cache is not None:
             self.cache.clear()
+
+
+def _make_backends(
+    backend: Backend, wires: Any, seed: Any, max_workers: int | None
+) -> tuple[Device, tuple[Device, ...]]:
+    """The backend and its worker copies, seeded from ``seed``."""
+    seeds = np.random.SeedSequence(seed).spawn(1 + (max_workers or 0))
+    main = _make_backend(backend, wires, _int_seed(seeds[0]))
+    return main, tuple(_make_backend(backend, wires, _int_seed(s)) for s in seeds[1:])
 
 
 def _int_seed(seq: np.random.SeedSequence) -> int:

@@ -17,7 +17,7 @@ gate) get ``None`` from :meth:`DirectStep.build`, and the trainer uses the QNode
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -69,17 +69,23 @@ class DirectStep:
             logger.debug("training through the QNode: %s", error)
             return None
 
-    def __call__(self, weights: np.ndarray, X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    def __call__(
+        self, weights: np.ndarray, X: np.ndarray, *, seed: int | None = None
+    ) -> tuple[np.ndarray, np.ndarray]:
         """Outputs ``(batch,)`` or ``(batch, n_outputs)`` and their Jacobian.
 
         The Jacobian has shape ``(n_outputs, n_weights, batch)`` (``n_outputs`` is 1 for a
-        single output).
+        single output). ``seed`` seeds the step's shots (``device_options={"rng": seed}``);
+        ``None`` samples from the device's own stream.
         """
         flat = np.asarray(weights, dtype=np.float64).ravel()
         positions = [*self.weight_positions, *(p for p, _ in self.data_positions)]
         values = [*flat[self.weight_index], *(X[:, j].copy() for _, j in self.data_positions)]
         tape = rebind(self.template, values, positions)
-        [result], [jacobian] = self.device.execute_and_compute_derivatives((tape,), self.config)
+        config = self.config
+        if seed is not None:
+            config = replace(config, device_options={**config.device_options, "rng": seed})
+        [result], [jacobian] = self.device.execute_and_compute_derivatives((tape,), config)
         n_params = len(self.weight_positions)
         if len(tape.measurements) == 1:
             outputs = np.asarray(result)

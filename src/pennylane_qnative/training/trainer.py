@@ -76,29 +76,35 @@ class _StepCounter(qp.Tracker):
 
 
 @contextlib.contextmanager
-def _counting(device: Any):
-    """Yield a dict filled, on exit, with the device's tracker totals of the block.
+def _tracking(device: Any) -> Iterator[qp.Tracker]:
+    """The device's tracker for a whole fit.
 
     A user's active ``qp.Tracker`` on the device keeps recording (the counts are read from
-    it); otherwise a light counter is installed for the block and the old tracker put back.
+    it); otherwise a light counter is attached once, through ``qp.Tracker``'s own API, and the
+    device's previous tracker is put back when the fit ends.
     """
-    counts: dict[str, float] = {}
-    tracker = device.tracker
-    if tracker.active:
-        before = dict(tracker.totals)
-        try:
-            yield counts
-        finally:
-            counts.update(_delta(tracker.totals, before))
+    if device.tracker.active:
+        yield device.tracker
         return
-    counter = _StepCounter()
+    previous = device.tracker
+    counter = _StepCounter(device)
     counter.active = True
-    device.tracker = counter
+    try:
+        yield counter
+    finally:
+        counter.active = False
+        device.tracker = previous
+
+
+@contextlib.contextmanager
+def _counting(tracker: qp.Tracker) -> Iterator[dict[str, float]]:
+    """Yield a dict filled, on exit, with what ``tracker`` recorded during the block."""
+    counts: dict[str, float] = {}
+    before = dict(tracker.totals)
     try:
         yield counts
     finally:
-        device.tracker = tracker
-        counts.update(counter.totals)
+        counts.update(_delta(tracker.totals, before))
 
 
 def _delta(after: Mapping[str, Any], before: Mapping[str, Any]) -> dict[str, float]:
@@ -182,28 +188,32 @@ class QuantumTrainer:
             run = self._restore(model, run, loader)
         bar = self._progress_bar(epochs, loader)
         try:
-            for epoch in range(run.epoch, epochs):
-                for index, (batch_x, batch_y) in enumerate(_batches(loader, epoch)):
-                    if epoch == run.epoch and index < run.batch_in_epoch:
-                        continue  # done before the checkpoint we resumed from
-                    self._step(model, step, run, epoch, index, batch_x, batch_y)
-                    self._after_step(model, run, epoch, index + 1, bar)
-                if validation_data is not None:
-                    with _counting(self.device) as counts:
-                        metrics = self.evaluate(model, *validation_data)
-                    self.tracker.log_evaluation(
-                        epoch,
-                        val_loss=metrics["loss"],
-                        val_accuracy=metrics["accuracy"],
-                        circuits=int(counts.get("executions", 0)),
-                    )
-                run.epoch, run.batch_in_epoch = epoch + 1, 0
-                self._checkpoint(model, run)
+            with _tracking(self.device) as tracker:
+                self._epochs(model, step, run, loader, epochs, validation_data, tracker, bar)
         finally:
             if bar is not None:
                 bar.close()
         self._write_outputs()
         return self.tracker.history
+
+    def _epochs(self, model, step, run, loader, epochs, validation_data, tracker, bar) -> None:
+        for epoch in range(run.epoch, epochs):
+            for index, (batch_x, batch_y) in enumerate(_batches(loader, epoch)):
+                if epoch == run.epoch and index < run.batch_in_epoch:
+                    continue  # done before the checkpoint we resumed from
+                self._step(model, step, run, (epoch, index), (batch_x, batch_y), tracker)
+                self._after_step(model, run, epoch, index + 1, bar)
+            if validation_data is not None:
+                with _counting(tracker) as counts:
+                    metrics = self.evaluate(model, *validation_data)
+                self.tracker.log_evaluation(
+                    epoch,
+                    val_loss=metrics["loss"],
+                    val_accuracy=metrics["accuracy"],
+                    circuits=int(counts.get("executions", 0)),
+                )
+            run.epoch, run.batch_in_epoch = epoch + 1, 0
+            self._checkpoint(model, run)
 
     async def train(
         self, model: QuantumModel, train_loader: Any, epochs: int | None = None, **kwargs: Any
@@ -274,21 +284,22 @@ class QuantumTrainer:
 
     # --- one step ----------------------------------------------------------------------------
 
-    def _step(self, model, step, run, epoch, index, batch_x, batch_y) -> None:
+    def _step(self, model, step, run, where, batch, tracker) -> None:
+        (epoch, _), (batch_x, batch_y) = where, batch
         X = model.check_inputs(batch_x)
         targets = self._targets(model, batch_y)
-        if hasattr(self.device, "reseed") and self.config.seed is not None:
-            self.device.reseed(_step_seed(self.config.seed, run.step))  # exact resumes
+        # the shots of a step are drawn from a seed of the run and the step: exact resumes
+        seed = None if self.config.seed is None else _step_seed(self.config.seed, run.step)
         start = time.perf_counter()
-        with _counting(self.device) as counts:
+        with _counting(tracker) as counts:
             if isinstance(step, DirectStep):
                 weights = np.asarray(model.quantum_layer.parameters, dtype=float)
-                outputs, jacobian = step(weights, X)
+                outputs, jacobian = step(weights, X, seed=seed)
                 loss, output_grad = value_and_grad(lambda out: self._loss(out, targets))(outputs)
                 grads = DirectStep.chain(jacobian, output_grad, weights.shape)
             else:
                 weights = pnp.array(model.quantum_layer.parameters, requires_grad=True)
-                grads, loss, outputs = self._qnode_step(model, step, weights, X, targets)
+                grads, loss, outputs = self._qnode_step(model, step, weights, X, targets, seed)
         loss = float(loss)
         batch_accuracy = (
             accuracy(np.asarray(outputs), targets) if model.task == "classification" else None
@@ -314,9 +325,11 @@ class QuantumTrainer:
         )
         run.step += 1
 
-    def _qnode_step(self, model, qnode, weights, X, targets):
+    def _qnode_step(self, model, qnode, weights, X, targets, seed):
         """Gradient, loss and outputs of one batch through the QNode."""
         outputs = []
+        if seed is not None and qnode.diff_method == "device":  # our devices: seeded shots
+            qnode = qnode.update(gradient_kwargs={**qnode.gradient_kwargs, "rng": seed})
 
         def objective(w):
             out = model.forward(qnode, w, X)
