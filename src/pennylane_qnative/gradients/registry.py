@@ -133,12 +133,12 @@ def register(
     """Add a method under ``name`` (and ``aliases``); returns its entry.
 
     Raises:
-        ConfigurationError: when a spelling is already taken by another method
+        ConfigurationError: when a spelling is already taken (nothing is added then)
     """
     method = Method(name, factory, stateful, tuple(aliases))
     for spelling in (name, *method.aliases):
         taken = _TABLE.get(spelling)
-        if taken is not None and taken.name != name:
+        if taken is not None:
             raise ConfigurationError(
                 f"gradient method name {spelling!r} is already registered for {taken.name!r}: "
                 "choose another name."
