@@ -89,7 +89,8 @@ class TestScaleJacobian:
         """Every array of a nested tuple is scaled; the nesting is kept as tuples."""
         jac = (np.array([1.0, 2.0]), [np.array([3.0]), np.array([-4.0])])
         scaled = scale_jacobian(jac, 0.5)
-        assert isinstance(scaled, tuple) and isinstance(scaled[1], tuple)
+        assert isinstance(scaled, tuple)
+        assert isinstance(scaled[1], tuple)
         np.testing.assert_allclose(scaled[0], [0.5, 1.0])
         np.testing.assert_allclose(np.concatenate(scaled[1]), [1.5, -2.0])
 
