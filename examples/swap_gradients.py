@@ -18,7 +18,7 @@ dev = qp.device("qnative.simulator", wires=4, seed=0)
 
 
 def circuit(weights):
-    qnative.HardwareEfficientAnsatz(weights, wires=range(4), entangler="ring")
+    qnative.HardwareEfficientAnsatz(weights, wires=range(4), entanglement="ring")
     return qp.expval(qp.Z(0) @ qp.Z(1))
 
 

@@ -56,11 +56,11 @@ def _device_options(pairs: Sequence[str], budget: float | None) -> dict[str, Any
     return options
 
 
-def cmd_train(args: argparse.Namespace) -> int:
-    from pennylane_qnative.training import QuantumModel, QuantumTrainer, TrainingConfig
-    from pennylane_qnative.training.reference import load_reference_data, time_v32_baseline
+def _train_config(args: argparse.Namespace) -> Any:
+    """The ``TrainingConfig`` of ``qnative train``'s arguments (8 qubits: the reference)."""
+    from pennylane_qnative.training import TrainingConfig
 
-    config = TrainingConfig(
+    return TrainingConfig(
         learning_rate=args.learning_rate,
         batch_size=args.batch_size,
         n_qubits=8,
@@ -70,6 +70,54 @@ def cmd_train(args: argparse.Namespace) -> int:
         seed=args.seed,
         gradient_method=args.gradient,
     )
+
+
+def _print_run(args: argparse.Namespace, stats: dict, test: dict, n_test: int, wall: float) -> None:
+    print(f"\nReference training on {args.device}, gradient {args.gradient}")
+    print(
+        f"  steps {stats['steps']}, circuits {stats['circuits']} "
+        f"({stats['circuits_per_step']:.0f}/step), jobs {stats['jobs']}, "
+        f"cost ${stats['cost_usd']:.2f}"
+    )
+    print(f"  training time {stats['seconds']:.2f} s (wall {wall:.2f} s incl. checkpoints)")
+    print(
+        f"  test accuracy {test['accuracy']:.3f} on {n_test} held-out samples, "
+        f"test loss {test['loss']:.4f}"
+    )
+
+
+def _print_baseline(args: argparse.Namespace, config: Any, data: Any, stats: dict) -> None:
+    """Time the v3.2-style baseline for ``args.baseline_steps`` steps and compare."""
+    from pennylane_qnative.training import QuantumModel
+    from pennylane_qnative.training.reference import time_v32_baseline
+
+    baseline = time_v32_baseline(
+        QuantumModel.from_config(config),
+        data.X_train,
+        data.y_train,
+        batch_size=config.batch_size,
+        steps=args.baseline_steps,
+    )
+    total = baseline.extrapolate(stats["steps"])
+    print(
+        f"  v3.2-style baseline (per-sample parameter shift on default.qubit, "
+        f"{baseline.steps_measured} steps measured):"
+    )
+    print(
+        f"    {baseline.circuits_per_step} circuits/step, {baseline.seconds_per_step:.2f} "
+        f"s/step -> {total:.1f} s for {stats['steps']} steps"
+    )
+    print(
+        f"    this run: {baseline.circuits_per_step / max(stats['circuits_per_step'], 1):.1f}x "
+        f"fewer circuits per step, {total / max(stats['seconds'], 1e-9):.0f}x faster"
+    )
+
+
+def cmd_train(args: argparse.Namespace) -> int:
+    from pennylane_qnative.training import QuantumModel, QuantumTrainer
+    from pennylane_qnative.training.reference import load_reference_data
+
+    config = _train_config(args)
     data = load_reference_data(n_train=args.samples, seed=args.seed)
     trainer = QuantumTrainer(
         config,
@@ -91,38 +139,9 @@ def cmd_train(args: argparse.Namespace) -> int:
     stats = trainer.get_performance_stats()
     test = trainer.evaluate(model, data.X_test, data.y_test)
     plot = trainer.tracker.plot_history(args.output_dir / "history.png")
-    print(f"\nReference training on {args.device}, gradient {args.gradient}")
-    print(
-        f"  steps {stats['steps']}, circuits {stats['circuits']} "
-        f"({stats['circuits_per_step']:.0f}/step), jobs {stats['jobs']}, "
-        f"cost ${stats['cost_usd']:.2f}"
-    )
-    print(f"  training time {stats['seconds']:.2f} s (wall {wall:.2f} s incl. checkpoints)")
-    print(
-        f"  test accuracy {test['accuracy']:.3f} on {len(data.y_test)} held-out samples, "
-        f"test loss {test['loss']:.4f}"
-    )
+    _print_run(args, stats, test, len(data.y_test), wall)
     if args.baseline_steps > 0:
-        baseline = time_v32_baseline(
-            QuantumModel.from_config(config),
-            data.X_train,
-            data.y_train,
-            batch_size=config.batch_size,
-            steps=args.baseline_steps,
-        )
-        total = baseline.extrapolate(stats["steps"])
-        print(
-            f"  v3.2-style baseline (per-sample parameter shift on default.qubit, "
-            f"{baseline.steps_measured} steps measured):"
-        )
-        print(
-            f"    {baseline.circuits_per_step} circuits/step, {baseline.seconds_per_step:.2f} "
-            f"s/step -> {total:.1f} s for {stats['steps']} steps"
-        )
-        print(
-            f"    this run: {baseline.circuits_per_step / max(stats['circuits_per_step'], 1):.1f}x "
-            f"fewer circuits per step, {total / max(stats['seconds'], 1e-9):.0f}x faster"
-        )
+        _print_baseline(args, config, data, stats)
     print(f"  outputs: {args.output_dir}/ (history.csv, checkpoint.json, {plot.name})")
     return 0
 

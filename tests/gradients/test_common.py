@@ -7,7 +7,7 @@ import pennylane as qp
 import pytest
 from pennylane import numpy as pnp
 
-from pennylane_qnative.gradients._common import select_parameters, shifted_tapes
+from pennylane_qnative.gradients._common import scale_jacobian, select_parameters, shifted_tapes
 from pennylane_qnative.gradients._compat import (
     find_and_validate_gradient_methods,
     generate_multishifted_tapes,
@@ -80,3 +80,20 @@ class TestLightCone:
         ops = [qp.RX(0.1, 1), m, qp.ops.Conditional(qp.measurements.MeasurementValue([m]), qp.X(0))]
         tape = QS(ops, [qp.expval(qp.Z(0))], trainable_params=[0])
         assert select_parameters(tape, None, "test").indices == (0,)
+
+
+class TestScaleJacobian:
+    """``scale_jacobian`` on plain and nested Jacobians."""
+
+    def test_nested(self):
+        """Every array of a nested tuple is scaled; the nesting is kept as tuples."""
+        jac = (np.array([1.0, 2.0]), [np.array([3.0]), np.array([-4.0])])
+        scaled = scale_jacobian(jac, 0.5)
+        assert isinstance(scaled, tuple)
+        assert isinstance(scaled[1], tuple)
+        np.testing.assert_allclose(scaled[0], [0.5, 1.0])
+        np.testing.assert_allclose(np.concatenate(scaled[1]), [1.5, -2.0])
+
+    def test_plain(self):
+        """A single array is multiplied by the factor."""
+        np.testing.assert_allclose(scale_jacobian(np.array([2.0, -1.0]), 3.0), [6.0, -3.0])

@@ -9,7 +9,7 @@ from pennylane import numpy as pnp
 
 from pennylane_qnative import HardwareEfficientAnsatz
 from pennylane_qnative.exceptions import ConfigurationError
-from pennylane_qnative.templates import entangler_pairs
+from pennylane_qnative.templates import entanglement_pairs, entangler_pairs
 
 
 def manual(weights, wires, rotations, pairs):
@@ -156,3 +156,45 @@ class TestAnsatz:
         """shape() refuses non-positive or non-integer sizes."""
         with pytest.raises(ConfigurationError, match="positive integer"):
             HardwareEfficientAnsatz.shape(bad, 3)
+
+
+class TestEntanglementName:
+    """``entanglement`` names the wiring pattern; ``entangler`` is its deprecated alias."""
+
+    @pytest.mark.parametrize("pattern", ["linear", "ring", "full", [(0, 2)]])
+    def test_old_function_name(self, pattern):
+        """``entangler_pairs`` warns and gives the pairs of ``entanglement_pairs``."""
+        with pytest.warns(DeprecationWarning, match="entanglement_pairs"):
+            old = entangler_pairs(pattern, 3)
+        assert old == entanglement_pairs(pattern, 3)
+
+    def test_old_keyword(self):
+        """``entangler=`` warns and builds the same operation as ``entanglement=``."""
+        weights = np.zeros((1, 3, 2))
+        with pytest.warns(DeprecationWarning, match="entanglement="):
+            old = HardwareEfficientAnsatz(weights, range(3), entangler="ring")
+        new = HardwareEfficientAnsatz(weights, range(3), entanglement="ring")
+        assert old.hyperparameters["pairs"] == new.hyperparameters["pairs"]
+
+    def test_both_keywords_refused(self):
+        """Giving the pattern twice is an error."""
+        with (
+            pytest.warns(DeprecationWarning, match="entanglement="),
+            pytest.raises(ConfigurationError, match="give entanglement= only"),
+        ):
+            HardwareEfficientAnsatz(
+                np.zeros((1, 3, 2)), range(3), entanglement="ring", entangler="full"
+            )
+
+    def test_error_names_the_new_keyword(self):
+        """An unknown pattern given as ``entanglement=`` is reported under that name."""
+        with pytest.raises(ConfigurationError, match="entanglement must be one of"):
+            HardwareEfficientAnsatz(np.zeros((1, 3, 2)), range(3), entanglement="star")
+
+    def test_error_names_the_old_keyword(self):
+        """An unknown pattern given as ``entangler=`` is reported under that name."""
+        with (
+            pytest.warns(DeprecationWarning, match="entanglement="),
+            pytest.raises(ConfigurationError, match="entangler must be one of"),
+        ):
+            HardwareEfficientAnsatz(np.zeros((1, 3, 2)), range(3), entangler="star")

@@ -231,3 +231,16 @@ class TestSerialisation:
         """Invalid values in the dict raise like the constructor."""
         with pytest.raises(ConfigurationError, match="batch_size"):
             TrainingConfig.from_dict({"batch_size": 0})
+
+
+class TestOptimizerName:
+    """The optimizer option's enum is ``OptimizerName``; ``Optimizer`` is its old name."""
+
+    def test_old_name_warns(self):
+        """``config.Optimizer`` is ``OptimizerName``, with a DeprecationWarning."""
+        from pennylane_qnative.training import config
+
+        with pytest.warns(DeprecationWarning, match="OptimizerName"):
+            old = config.Optimizer
+        assert old is config.OptimizerName
+        assert TrainingConfig(optimizer="sgd").optimizer is config.OptimizerName.SGD

@@ -190,3 +190,19 @@ class TestPredictLabels:
     def test_task_enum(self):
         """task is stored as the Task enum."""
         assert QuantumModel(2, 1, task="regression").task is Task.REGRESSION
+
+
+class TestEntanglement:
+    """The ansatz's wiring pattern: ``entanglement=``, or the deprecated ``entangler=``."""
+
+    def test_pattern_reaches_the_ansatz(self):
+        """``entanglement="ring"`` couples the last wire to the first."""
+        model = QuantumModel(3, 1, entanglement="ring", seed=0)
+        ops = model.quantum_layer.build_circuit(np.zeros(3)).operations
+        assert ops[-1].hyperparameters["pairs"] == ((0, 1), (1, 2), (2, 0))
+
+    def test_old_keyword(self):
+        """``entangler=`` warns and sets the same pattern."""
+        with pytest.warns(DeprecationWarning, match="entanglement="):
+            model = QuantumModel(3, 1, entangler="ring", seed=0)
+        assert model.quantum_layer.entanglement == "ring"

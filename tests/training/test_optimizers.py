@@ -188,3 +188,21 @@ class TestStateSerialisation:
         assert restored.count == count
         assert np.array_equal(restored.mu, mu)
         assert np.array_equal(restored.nu, mu[::-1])
+
+
+class TestPureOptimizerName:
+    """The (init, update) pair is ``PureOptimizer``; ``Optimizer`` is its old name."""
+
+    def test_factories_return_pure_optimizers(self):
+        """Every factory returns a ``PureOptimizer``."""
+        from pennylane_qnative.training import optimizers
+
+        for name in ("adam", "sgd", "momentum"):
+            assert isinstance(optimizers.make_optimizer(name, 0.1), optimizers.PureOptimizer)
+
+    def test_old_name_warns(self):
+        """``optimizers.Optimizer`` is ``PureOptimizer``, with a DeprecationWarning."""
+        from pennylane_qnative.training import optimizers
+
+        with pytest.warns(DeprecationWarning, match="PureOptimizer"):
+            assert optimizers.Optimizer is optimizers.PureOptimizer

@@ -70,6 +70,26 @@ class TestSearch:
         assert trainer.config == before
         assert trainer.tracker.rows == []
 
+    def test_trials_use_the_trainer_class(self):
+        """Each trial trains an instance of the class the search was called on."""
+
+        class Counting(QuantumTrainer):
+            built = 0
+
+            def __init__(self, *args, **kwargs):
+                type(self).built += 1
+                super().__init__(*args, **kwargs)
+
+        config = TrainingConfig(
+            n_qubits=2, circuit_depth=1, batch_size=4, epochs=1, gradient_method="spsa", seed=0
+        )
+        trainer = Counting(config, "qnative.simulator", progress=False)
+        X, y, validation = _problem()
+        trainer.optimize_hyperparameters(
+            {"learning_rate": (0.01, 0.5)}, 2, data=X, y=y, validation_data=validation, seed=0
+        )
+        assert Counting.built == 3
+
 
 class TestErrors:
     """Bad search spaces and trial counts."""

@@ -19,7 +19,7 @@ from pennylane.tape import QuantumScriptBatch
 from pennylane.transforms.core import Transform
 from pennylane.typing import ResultBatch
 
-from pennylane_qnative.gradients import resolve
+from pennylane_qnative.gradients.registry import canonical, resolve
 
 __all__ = ["DeviceGradients"]
 
@@ -47,7 +47,7 @@ class DeviceGradients:
         method = options.pop("method", "spsa")
         if isinstance(method, Transform):
             return resolve(method, **options)
-        key = (method, repr(sorted(options.items())))
+        key = (canonical(method), repr(sorted(options.items())))  # aliases share one object
         with self._lock:
             transform = self._resolved.get(key)
             if transform is None:

@@ -209,6 +209,13 @@ def linear_postprocessing(tape: QuantumScript, coeffs: np.ndarray) -> Postproces
     return per_shot_copy(tape, lambda results: combine_linear(tape, coeffs, results))
 
 
+def scale_jacobian(jac, factor):
+    """A (nested tuple of) Jacobian(s) with every entry multiplied by ``factor``."""
+    if isinstance(jac, tuple | list):
+        return tuple(scale_jacobian(j, factor) for j in jac)
+    return jac * factor
+
+
 def forward_value(tape: QuantumScript, result) -> float:
     """A scalar summary of one forward result: the mean of the first measurement.
 

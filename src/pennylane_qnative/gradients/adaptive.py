@@ -47,9 +47,14 @@ import numpy as np
 from pennylane.tape import QuantumScript
 
 from pennylane_qnative.exceptions import ConfigurationError
-from pennylane_qnative.gradients._common import RngLike, StatefulTransform, forward_value
-from pennylane_qnative.gradients.decorator import resolve
-from pennylane_qnative.gradients.natural import NaturalGradient, _scale, expand_natural
+from pennylane_qnative.gradients._common import (
+    RngLike,
+    StatefulTransform,
+    forward_value,
+    scale_jacobian,
+)
+from pennylane_qnative.gradients.natural import NaturalGradient, expand_natural
+from pennylane_qnative.gradients.registry import resolve
 from pennylane_qnative.gradients.spsa import SPSA
 
 __all__ = ["AdaptiveGradient"]
@@ -69,7 +74,7 @@ def _scaled(fn, factor: float):
     """``fn`` followed by multiplying the Jacobian by ``factor``."""
 
     def processing(results):
-        return _scale(fn(results), factor)
+        return scale_jacobian(fn(results), factor)
 
     return processing
 

@@ -52,6 +52,7 @@ from pennylane_qnative.gradients._common import (
     RngLike,
     StatefulTransform,
     make_rng,
+    scale_jacobian,
     select_parameters,
     shifted_tapes,
 )
@@ -59,6 +60,7 @@ from pennylane_qnative.gradients._compat import (
     _expand_metric_tensor,
     contract_qjac_with_cjac,
 )
+from pennylane_qnative.gradients.registry import resolve
 from pennylane_qnative.gradients.spsa import spsa_tapes
 
 __all__ = ["Metric", "NaturalGradient", "natural_grad"]
@@ -184,17 +186,11 @@ def _sq_norm(jac):
     return math.sum(jac**2)
 
 
-def _scale(jac, factor):
-    if isinstance(jac, tuple | list):
-        return tuple(_scale(j, factor) for j in jac)
-    return jac * factor
-
-
 def rescale_to(jac, reference):
     """``jac`` scaled to the Frobenius norm of ``reference`` (unchanged where ``jac`` is 0)."""
     num, den = _sq_norm(reference), _sq_norm(jac)
     factor = math.where(den > 0, math.sqrt(num / math.where(den > 0, den, 1.0)), 1.0)
-    return _scale(jac, factor)
+    return scale_jacobian(jac, factor)
 
 
 def natural_tapes(
@@ -223,8 +219,6 @@ def natural_tapes(
     if gradient is None and approx is Metric.QNSPSA:
         jac_tapes, jac_fn = spsa_tapes(tape, c=eps, argnum=argnum, rng=rng)
     else:
-        from pennylane_qnative.gradients.decorator import resolve
-
         base = resolve(gradient or "parameter-shift", **(gradient_kwargs or {}))
         jac_tapes, jac_fn = base(tape, argnum=argnum)
 

@@ -1,5 +1,9 @@
 """Circuit templates."""
 
-from pennylane_qnative.templates.hea import HardwareEfficientAnsatz, entangler_pairs
+from pennylane_qnative.templates.hea import (
+    HardwareEfficientAnsatz,
+    entanglement_pairs,
+    entangler_pairs,
+)
 
-__all__ = ["HardwareEfficientAnsatz", "entangler_pairs"]
+__all__ = ["HardwareEfficientAnsatz", "entanglement_pairs", "entangler_pairs"]

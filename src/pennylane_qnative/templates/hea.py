@@ -2,7 +2,8 @@
 
 Each layer applies, on every wire, a short sequence of single-qubit rotations (``RY`` then
 ``RZ`` by default: two parameters per qubit, a third fewer than the usual ``RX RY RZ``), then an
-entangling gate on each pair of the entangler pattern.
+entangling gate on each pair of the *entanglement* pattern (which wires are coupled; the
+keyword was called ``entangler`` before, a name now kept for the IonQ device's two-qubit gate).
 
 Reference: A. Kandala et al., "Hardware-efficient variational quantum eigensolver for small
 molecules and quantum magnets", Nature 549, 242 (2017).
@@ -10,6 +11,7 @@ molecules and quantum magnets", Nature 549, 242 (2017).
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Iterable, Sequence
 from itertools import combinations
 from typing import Any
@@ -21,19 +23,29 @@ from pennylane.wires import Wires
 
 from pennylane_qnative.exceptions import ConfigurationError
 
-__all__ = ["ENTANGLERS", "HardwareEfficientAnsatz", "entangler_pairs"]
+__all__ = [
+    "ENTANGLEMENTS",
+    "ENTANGLERS",
+    "HardwareEfficientAnsatz",
+    "entanglement_argument",
+    "entanglement_pairs",
+    "entangler_pairs",
+]
 
-ENTANGLERS = ("linear", "ring", "full", "device")
+ENTANGLEMENTS = ("linear", "ring", "full", "device")
+"""The named wiring patterns of the entangling gates."""
+ENTANGLERS = ENTANGLEMENTS
+"""Old name of :data:`ENTANGLEMENTS`."""
 _ROTATIONS = {"RX": qp.RX, "RY": qp.RY, "RZ": qp.RZ, "PhaseShift": qp.PhaseShift}
 
 
-def entangler_pairs(
-    entangler: str | Iterable[Sequence[int]], n_wires: int, *, device: Any = None
+def entanglement_pairs(
+    entanglement: str | Iterable[Sequence[int]], n_wires: int, *, device: Any = None
 ) -> tuple[tuple[int, int], ...]:
-    """The (control, target) wire *positions* an entangler pattern couples.
+    """The (control, target) wire *positions* an entanglement pattern couples.
 
     Args:
-        entangler (str | Iterable[Sequence[int]]): ``"linear"`` (0-1, 1-2, ...), ``"ring"``
+        entanglement (str | Iterable[Sequence[int]]): ``"linear"`` (0-1, 1-2, ...), ``"ring"``
             (linear plus the last to the first wire, from 3 wires on), ``"full"`` (every pair),
             ``"device"`` (the pairs the device's ``connectivity`` allows; every pair when the
             device is all-to-all or says nothing), or explicit pairs of positions
@@ -46,42 +58,83 @@ def entangler_pairs(
     Raises:
         ConfigurationError: for an unknown pattern or a pair outside ``range(n_wires)``
 
-    >>> entangler_pairs("ring", 3)
+    >>> entanglement_pairs("ring", 3)
     ((0, 1), (1, 2), (2, 0))
     """
-    if isinstance(entangler, str):
-        if entangler == "linear":
-            return tuple((i, i + 1) for i in range(n_wires - 1))
-        if entangler == "ring":
-            ring = ((n_wires - 1, 0),) if n_wires > 2 else ()
-            return entangler_pairs("linear", n_wires) + ring
-        if entangler == "full":
-            return tuple(combinations(range(n_wires), 2))
-        if entangler == "device":
-            return _device_pairs(device, n_wires)
+    return _pairs(entanglement, n_wires, device, "entanglement")
+
+
+def entangler_pairs(
+    entangler: str | Iterable[Sequence[int]], n_wires: int, *, device: Any = None
+) -> tuple[tuple[int, int], ...]:
+    """Deprecated name of :func:`entanglement_pairs` (errors name ``entangler``)."""
+    _warn_renamed("entangler_pairs", "entanglement_pairs")
+    return _pairs(entangler, n_wires, device, "entangler")
+
+
+def entanglement_argument(
+    entanglement: Any, entangler: Any = None, *, stacklevel: int = 4
+) -> tuple[Any, str]:
+    """The pattern given as ``entanglement=`` or as the deprecated ``entangler=``, with the
+    keyword used (for error messages). ``stacklevel`` locates the user's call in the warning.
+
+    Raises:
+        ConfigurationError: when both keywords are given
+    """
+    if entangler is None:
+        return entanglement, "entanglement"
+    _warn_renamed("entangler=", "entanglement=", stacklevel=stacklevel)
+    if entanglement != "linear":
         raise ConfigurationError(
-            f"entangler must be one of {', '.join(map(repr, ENTANGLERS))} or a list of wire "
-            f"pairs, got {entangler!r}."
+            f"entangler={entangler!r} and entanglement={entanglement!r} both set the wiring "
+            "pattern: give entanglement= only."
         )
-    pairs = tuple(tuple(int(w) for w in pair) for pair in entangler)
+    return entangler, "entangler"
+
+
+def _warn_renamed(old: str, new: str, *, stacklevel: int = 3) -> None:
+    warnings.warn(
+        f"{old} is deprecated: use {new} (the wiring pattern of the entangling gates; "
+        "'entangler' on the IonQ device means the two-qubit gate).",
+        DeprecationWarning,
+        stacklevel=stacklevel,
+    )
+
+
+def _pairs(pattern: Any, n_wires: int, device: Any, keyword: str) -> tuple[tuple[int, int], ...]:
+    if isinstance(pattern, str):
+        if pattern == "linear":
+            return tuple((i, i + 1) for i in range(n_wires - 1))
+        if pattern == "ring":
+            ring = ((n_wires - 1, 0),) if n_wires > 2 else ()
+            return _pairs("linear", n_wires, None, keyword) + ring
+        if pattern == "full":
+            return tuple(combinations(range(n_wires), 2))
+        if pattern == "device":
+            return _device_pairs(device, n_wires, keyword)
+        raise ConfigurationError(
+            f"{keyword} must be one of {', '.join(map(repr, ENTANGLEMENTS))} or a list of wire "
+            f"pairs, got {pattern!r}."
+        )
+    pairs = tuple(tuple(int(w) for w in pair) for pair in pattern)
     for pair in pairs:
         if len(pair) != 2 or pair[0] == pair[1] or not all(0 <= w < n_wires for w in pair):
             raise ConfigurationError(
-                f"entangler pair {pair!r} is not two distinct positions in range({n_wires}); "
+                f"{keyword} pair {pair!r} is not two distinct positions in range({n_wires}); "
                 "give pairs of indices into the template's wires, e.g. [(0, 1), (1, 2)]."
             )
     return pairs
 
 
-def _device_pairs(device: Any, n_wires: int) -> tuple[tuple[int, int], ...]:
+def _device_pairs(device: Any, n_wires: int, keyword: str) -> tuple[tuple[int, int], ...]:
     if device is None:
         raise ConfigurationError(
-            'entangler="device" needs the device: pass device=dev (or choose "linear", '
+            f'{keyword}="device" needs the device: pass device=dev (or choose "linear", '
             '"ring" or "full").'
         )
     connectivity = getattr(device, "connectivity", None)
     if connectivity is None:  # all-to-all (IonQ, simulators)
-        return entangler_pairs("full", n_wires)
+        return _pairs("full", n_wires, None, keyword)
     allowed = {tuple(sorted(pair)) for pair in connectivity}
     return tuple(p for p in combinations(range(n_wires), 2) if p in allowed)
 
@@ -95,14 +148,15 @@ class HardwareEfficientAnsatz(Operation):
         wires (Iterable): the wires
         rotations (Sequence[str]): rotation gates applied in order on each wire, from
             ``"RX"``, ``"RY"``, ``"RZ"``, ``"PhaseShift"``; default ``("RY", "RZ")``
-        entangler (str | Iterable[Sequence[int]]): ``"linear"`` (default), ``"ring"``,
+        entanglement (str | Iterable[Sequence[int]]): ``"linear"`` (default), ``"ring"``,
             ``"full"``, ``"device"`` or explicit pairs of wire positions (see
-            :func:`entangler_pairs`)
+            :func:`entanglement_pairs`)
         gate (str): the entangling gate, ``"CNOT"`` (default) or ``"CZ"``
-        device (Device | None): the device, needed for ``entangler="device"``
+        device (Device | None): the device, needed for ``entanglement="device"``
+        entangler: deprecated name of ``entanglement``
 
     Raises:
-        ConfigurationError: for a weight shape, rotation, gate or entangler that does not fit
+        ConfigurationError: for a weight shape, rotation, gate or pattern that does not fit
 
     **Example**
 
@@ -115,7 +169,7 @@ class HardwareEfficientAnsatz(Operation):
     (2, 4, 2)
     >>> @qp.qnode(dev)
     ... def circuit(weights):
-    ...     qnative.HardwareEfficientAnsatz(weights, wires=range(4), entangler="ring")
+    ...     qnative.HardwareEfficientAnsatz(weights, wires=range(4), entanglement="ring")
     ...     return qp.expval(qp.Z(0))
     >>> bool(-1 <= circuit(np.zeros(shape)) <= 1)
     True
@@ -130,11 +184,14 @@ class HardwareEfficientAnsatz(Operation):
         weights: Any,
         wires: Any,
         rotations: Sequence[str] = ("RY", "RZ"),
-        entangler: str | Iterable[Sequence[int]] = "linear",
+        entanglement: str | Iterable[Sequence[int]] = "linear",
         gate: str = "CNOT",
         device: Any = None,
         id: str | None = None,
+        *,
+        entangler: str | Iterable[Sequence[int]] | None = None,
     ) -> None:
+        pattern, keyword = entanglement_argument(entanglement, entangler, stacklevel=5)
         wires = Wires(wires)
         rotations = tuple(rotations)
         unknown = [r for r in rotations if r not in _ROTATIONS]
@@ -155,7 +212,7 @@ class HardwareEfficientAnsatz(Operation):
             )
         self._hyperparameters = {
             "rotations": rotations,
-            "pairs": entangler_pairs(entangler, len(wires), device=device),
+            "pairs": _pairs(pattern, len(wires), device, keyword),
             "gate": gate,
         }
         super().__init__(weights, wires=wires, id=id)

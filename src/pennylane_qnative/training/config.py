@@ -17,13 +17,14 @@ existing configurations keep working.
 from __future__ import annotations
 
 import math
+import warnings
 from dataclasses import asdict, dataclass, fields
 from enum import StrEnum
 from typing import Any
 
 from pennylane_qnative.exceptions import ConfigurationError
 
-__all__ = ["GradientMethod", "Loss", "Optimizer", "TrainingConfig"]
+__all__ = ["GradientMethod", "Loss", "OptimizerName", "TrainingConfig"]
 
 
 class GradientMethod(StrEnum):
@@ -44,12 +45,24 @@ class Loss(StrEnum):
     HINGE = "hinge"
 
 
-class Optimizer(StrEnum):
-    """Update rule applied to the gradient."""
+class OptimizerName(StrEnum):
+    """The name of the update rule applied to the gradient (see
+    :func:`~pennylane_qnative.training.optimizers.make_optimizer`)."""
 
     ADAM = "adam"
     SGD = "sgd"
     MOMENTUM = "momentum"
+
+
+def __getattr__(name: str) -> Any:
+    if name == "Optimizer":  # renamed: training.optimizers has the optimiser objects
+        warnings.warn(
+            "pennylane_qnative.training.config.Optimizer is deprecated: use OptimizerName.",
+            DeprecationWarning,
+            stacklevel=2,
+        )
+        return OptimizerName
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def _enum(cls: type[StrEnum], name: str, value: Any) -> StrEnum:
@@ -111,7 +124,7 @@ class TrainingConfig:
     epochs: int = 5
     shots_per_circuit: int | None = None
     loss: str = Loss.MSE
-    optimizer: str = Optimizer.ADAM
+    optimizer: str = OptimizerName.ADAM
     seed: int | None = None
     gradient_method: str = GradientMethod.ADAPTIVE
     enable_circuit_cache: bool = True
@@ -123,7 +136,7 @@ class TrainingConfig:
     def __post_init__(self) -> None:
         set_ = object.__setattr__
         set_(self, "loss", _enum(Loss, "loss", self.loss))
-        set_(self, "optimizer", _enum(Optimizer, "optimizer", self.optimizer))
+        set_(self, "optimizer", _enum(OptimizerName, "optimizer", self.optimizer))
         set_(
             self, "gradient_method", _enum(GradientMethod, "gradient_method", self.gradient_method)
         )

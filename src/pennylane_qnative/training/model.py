@@ -36,7 +36,7 @@ from pennylane import math
 from pennylane.tape import QuantumScript
 
 from pennylane_qnative.exceptions import ConfigurationError
-from pennylane_qnative.templates.hea import HardwareEfficientAnsatz
+from pennylane_qnative.templates.hea import HardwareEfficientAnsatz, entanglement_argument
 
 __all__ = ["Embedding", "QuantumLayer", "QuantumModel", "Task"]
 
@@ -74,7 +74,8 @@ class QuantumLayer:
         embedding (str): ``"angle"`` or ``"amplitude"``
         hardware_efficient_ansatz (bool): RY+RZ layers (``True``) or PennyLane's
             ``StronglyEntanglingLayers`` (RX-RY-RZ, ``False``)
-        entangler (str | list): entangler pattern of the hardware-efficient ansatz
+        entanglement (str | list): wiring pattern of the hardware-efficient ansatz's
+            entangling gates (see :class:`~.HardwareEfficientAnsatz`)
         rng (np.random.Generator): draws the initial parameters
     """
 
@@ -85,14 +86,14 @@ class QuantumLayer:
         *,
         embedding: str = Embedding.ANGLE,
         hardware_efficient_ansatz: bool = True,
-        entangler: Any = "linear",
+        entanglement: Any = "linear",
         rng: np.random.Generator,
     ) -> None:
         self.n_qubits = n_qubits
         self.circuit_depth = circuit_depth
         self.embedding = _choice(Embedding, "embedding", embedding)
         self.hardware_efficient_ansatz = hardware_efficient_ansatz
-        self.entangler = entangler
+        self.entanglement = entanglement
         self.wires = list(range(n_qubits))
         per_qubit = 2 if hardware_efficient_ansatz else 3
         self.parameters = rng.uniform(0, 2 * np.pi, (circuit_depth, n_qubits, per_qubit))
@@ -109,7 +110,7 @@ class QuantumLayer:
         else:
             qp.AmplitudeEmbedding(x, wires=self.wires, normalize=True, pad_with=0.0)
         if self.hardware_efficient_ansatz:
-            HardwareEfficientAnsatz(weights, self.wires, entangler=self.entangler)
+            HardwareEfficientAnsatz(weights, self.wires, entanglement=self.entanglement)
         else:
             qp.StronglyEntanglingLayers(weights, wires=self.wires)
 
@@ -133,8 +134,10 @@ class QuantumModel:
         embedding (str): ``"angle"`` (one feature per qubit) or ``"amplitude"``
         task (str): ``"classification"`` or ``"regression"``
         hardware_efficient_ansatz (bool): RY+RZ layers (default) or RX-RY-RZ layers
-        entangler (str | list): entangler pattern (see :class:`~.HardwareEfficientAnsatz`)
+        entanglement (str | list): wiring pattern of the entangling gates (see
+            :class:`~.HardwareEfficientAnsatz`)
         seed (int | None): seed of the initial parameters
+        entangler: deprecated name of ``entanglement``
 
     Raises:
         ConfigurationError: for sizes or choices that do not fit
@@ -149,8 +152,9 @@ class QuantumModel:
         *,
         task: str = Task.CLASSIFICATION,
         hardware_efficient_ansatz: bool = True,
-        entangler: Any = "linear",
+        entanglement: Any = "linear",
         seed: int | None = None,
+        entangler: Any = None,
     ) -> None:
         for name, value in (("n_qubits", n_qubits), ("circuit_depth", circuit_depth)):
             if not isinstance(value, int) or value < 1:
@@ -167,7 +171,7 @@ class QuantumModel:
             circuit_depth,
             embedding=embedding,
             hardware_efficient_ansatz=hardware_efficient_ansatz,
-            entangler=entangler,
+            entanglement=entanglement_argument(entanglement, entangler)[0],
             rng=np.random.default_rng(seed),
         )
 

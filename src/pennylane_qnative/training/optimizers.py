@@ -1,6 +1,6 @@
 """Optimisers as pairs of pure functions, in the style of optax.
 
-An optimiser is an :class:`Optimizer`: ``init(params) -> state`` and
+An optimiser is a :class:`PureOptimizer`: ``init(params) -> state`` and
 ``update(grads, state, params) -> (updates, state)``; apply with ``params + updates``. States
 are NamedTuples of NumPy arrays, so a checkpoint stores them as plain lists.
 
@@ -17,6 +17,7 @@ array([ 0.9, -1.9])
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable
 from typing import Any, NamedTuple
 
@@ -27,7 +28,7 @@ from pennylane_qnative.exceptions import ConfigurationError
 __all__ = [
     "AdamState",
     "MomentumState",
-    "Optimizer",
+    "PureOptimizer",
     "SgdState",
     "adam",
     "make_optimizer",
@@ -38,11 +39,22 @@ __all__ = [
 ]
 
 
-class Optimizer(NamedTuple):
+class PureOptimizer(NamedTuple):
     """A pure optimiser: ``init(params)`` and ``update(grads, state, params)``."""
 
     init: Callable[[np.ndarray], Any]
     update: Callable[[np.ndarray, Any, np.ndarray], tuple[np.ndarray, Any]]
+
+
+def __getattr__(name: str) -> Any:
+    if name == "Optimizer":  # renamed: training.config.OptimizerName is the option's name
+        warnings.warn(
+            "pennylane_qnative.training.optimizers.Optimizer is deprecated: use PureOptimizer.",
+            DeprecationWarning,
+            stacklevel=2,
+        )
+        return PureOptimizer
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 class SgdState(NamedTuple):
@@ -65,17 +77,17 @@ def _check_rate(learning_rate: float) -> None:
         raise ConfigurationError(f"learning_rate must be positive, got {learning_rate!r}.")
 
 
-def sgd(learning_rate: float) -> Optimizer:
+def sgd(learning_rate: float) -> PureOptimizer:
     """Plain gradient descent: ``update = -learning_rate * grad``."""
     _check_rate(learning_rate)
 
     def update(grads, state, params=None):
         return -learning_rate * np.asarray(grads), SgdState(state.count + 1)
 
-    return Optimizer(lambda params: SgdState(0), update)
+    return PureOptimizer(lambda params: SgdState(0), update)
 
 
-def momentum(learning_rate: float, beta: float = 0.9) -> Optimizer:
+def momentum(learning_rate: float, beta: float = 0.9) -> PureOptimizer:
     """Heavy-ball momentum: ``v = beta v + grad``, ``update = -learning_rate * v``."""
     _check_rate(learning_rate)
 
@@ -86,10 +98,12 @@ def momentum(learning_rate: float, beta: float = 0.9) -> Optimizer:
         velocity = beta * state.velocity + np.asarray(grads)
         return -learning_rate * velocity, MomentumState(state.count + 1, velocity)
 
-    return Optimizer(init, update)
+    return PureOptimizer(init, update)
 
 
-def adam(learning_rate: float, b1: float = 0.9, b2: float = 0.999, eps: float = 1e-8) -> Optimizer:
+def adam(
+    learning_rate: float, b1: float = 0.9, b2: float = 0.999, eps: float = 1e-8
+) -> PureOptimizer:
     """Adam (Kingma and Ba, 2015) with bias correction."""
     _check_rate(learning_rate)
 
@@ -105,14 +119,14 @@ def adam(learning_rate: float, b1: float = 0.9, b2: float = 0.999, eps: float = 
         mu_hat, nu_hat = mu / (1 - b1**count), nu / (1 - b2**count)
         return -learning_rate * mu_hat / (np.sqrt(nu_hat) + eps), AdamState(count, mu, nu)
 
-    return Optimizer(init, update)
+    return PureOptimizer(init, update)
 
 
 _FACTORIES = {"adam": adam, "sgd": sgd, "momentum": momentum}
 _STATES = {"SgdState": SgdState, "MomentumState": MomentumState, "AdamState": AdamState}
 
 
-def make_optimizer(name: str, learning_rate: float) -> Optimizer:
+def make_optimizer(name: str, learning_rate: float) -> PureOptimizer:
     """The optimiser called ``name`` (``"adam"``, ``"sgd"``, ``"momentum"``)."""
     try:
         return _FACTORIES[str(name)](learning_rate)

@@ -11,6 +11,7 @@ from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from pennylane_qnative.exceptions import ConfigurationError
+from pennylane_qnative.training.model import QuantumModel
 
 if TYPE_CHECKING:
     from pennylane_qnative.training.trainer import QuantumTrainer
@@ -51,11 +52,12 @@ def run_search(
     validation_data: tuple[Any, Any],
     seed: int | None,
 ) -> dict[str, Any]:
-    """Optimise ``search_space`` for ``trainer``'s config; see ``optimize_hyperparameters``."""
-    import optuna
+    """Optimise ``search_space`` for ``trainer``'s config; see ``optimize_hyperparameters``.
 
-    from pennylane_qnative.training.model import QuantumModel
-    from pennylane_qnative.training.trainer import QuantumTrainer
+    Each trial trains a new trainer of ``trainer``'s class (so this module needs no import of
+    the trainer) on a fresh device of the same kind.
+    """
+    import optuna  # optional dependency
 
     fields = {f.name for f in dataclasses.fields(trainer.config)}
     unknown = sorted(set(search_space) - fields)
@@ -69,7 +71,7 @@ def run_search(
     def objective(trial: Any) -> float:
         params = {name: suggest(trial, name, space) for name, space in search_space.items()}
         config = dataclasses.replace(trainer.config, **params)
-        candidate = QuantumTrainer(config, config_device(trainer), progress=False)
+        candidate = type(trainer)(config, config_device(trainer), progress=False)
         model = QuantumModel.from_config(config)
         candidate.fit(model, data, y)
         return candidate.evaluate(model, *validation_data)["loss"]

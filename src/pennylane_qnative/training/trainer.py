@@ -40,32 +40,26 @@ from autograd import value_and_grad
 from pennylane import numpy as pnp
 
 from pennylane_qnative.exceptions import ConfigurationError
-from pennylane_qnative.gradients import AdaptiveGradient, resolve
+from pennylane_qnative.gradients import AdaptiveGradient
+from pennylane_qnative.gradients.registry import canonical, is_stateful, resolve
 from pennylane_qnative.training._direct import DirectStep
 from pennylane_qnative.training.checkpoint import (
     load_checkpoint,
     remove_partial_writes,
     save_checkpoint,
 )
-from pennylane_qnative.training.config import GradientMethod, TrainingConfig
+from pennylane_qnative.training.config import TrainingConfig
 from pennylane_qnative.training.data import ArrayLoader
 from pennylane_qnative.training.losses import LOSSES, accuracy, encode_targets
 from pennylane_qnative.training.model import QuantumModel
 from pennylane_qnative.training.optimizers import make_optimizer, state_from_dict, state_to_dict
+from pennylane_qnative.training.search import run_search
 from pennylane_qnative.training.tracker import PerformanceTracker
 
 __all__ = ["QuantumTrainer"]
 
 logger = logging.getLogger(__name__)
 
-_METHOD_NAMES = {
-    GradientMethod.ADAPTIVE: "adaptive",
-    GradientMethod.SPSA: "spsa",
-    GradientMethod.PARAMETER_SHIFT: "parameter-shift",
-    GradientMethod.NATURAL: "natural",
-    GradientMethod.RICHARDSON: "richardson",
-}
-_STATEFUL = ("adaptive", "spsa", "natural")
 CHECKPOINT_NAME = "checkpoint.json"
 
 
@@ -145,7 +139,7 @@ class QuantumTrainer:
         self.output_dir = Path(output_dir) if output_dir is not None else None
         self.progress = progress
         self.tracker = PerformanceTracker()
-        self.gradient = resolve(_METHOD_NAMES[config.gradient_method], **_gradient_options(config))
+        self.gradient = resolve(config.gradient_method, **_gradient_options(config))
         self._loss = LOSSES[config.loss]
 
     # --- public API ------------------------------------------------------------------------
@@ -278,8 +272,6 @@ class QuantumTrainer:
         Returns:
             dict: ``best_params``, ``best_value`` and the optuna ``study``
         """
-        from pennylane_qnative.training.search import run_search
-
         return run_search(self, search_space, n_trials, data, y, validation_data, seed)
 
     # --- one step ----------------------------------------------------------------------------
@@ -506,8 +498,7 @@ def _is_ours(device: Any) -> bool:
 
 
 def _gradient_options(config: TrainingConfig) -> dict[str, Any]:
-    name = _METHOD_NAMES[config.gradient_method]
-    return {"seed": config.seed} if name in _STATEFUL else {}
+    return {"seed": config.seed} if is_stateful(config.gradient_method) else {}
 
 
 def _gradient_state(gradient: Any) -> dict[str, Any] | None:
@@ -516,7 +507,7 @@ def _gradient_state(gradient: Any) -> dict[str, Any] | None:
 
 def _method_used(gradient: Any, config: TrainingConfig) -> str:
     history = getattr(gradient, "method_history", None)
-    return history[-1] if history else _METHOD_NAMES[config.gradient_method]
+    return history[-1] if history else canonical(config.gradient_method)
 
 
 def _step_seed(seed: int, step: int) -> int:
