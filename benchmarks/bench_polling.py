@@ -23,7 +23,7 @@ import statistics
 import time
 
 from pennylane_qnative.emulator import running
-from pennylane_qnative.execution.jobs import CircuitBatchManager
+from pennylane_qnative.execution.job_manager import CircuitBatchManager
 
 BELL = {
     "qubits": 2,

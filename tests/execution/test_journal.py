@@ -23,7 +23,7 @@ from hypothesis import strategies as st
 
 from pennylane_qnative.emulator import LatencyModel, running
 from pennylane_qnative.exceptions import JobFailedError, JobTimeoutError, JournalError
-from pennylane_qnative.execution.jobs import CircuitBatchManager, as_circuit, pack_circuits
+from pennylane_qnative.execution.job_manager import CircuitBatchManager, as_circuit, pack_circuits
 from pennylane_qnative.execution.journal import (
     ChunkState,
     Journal,
@@ -302,7 +302,7 @@ async def _create(url, request):
 WORKER = textwrap.dedent(
     """
     import json, sys
-    from pennylane_qnative.execution.jobs import CircuitBatchManager
+    from pennylane_qnative.execution.job_manager import CircuitBatchManager
     url, path, mode = sys.argv[1:4]
     circuits = [{"qubits": 5, "circuit": [{"gate": "x", "target": q} for q in range(5)
                  if i >> q & 1] or [{"gate": "z", "target": 0}]} for i in range(8)]

@@ -58,7 +58,7 @@ from pennylane.measurements import ExpectationMP, ProbabilityMP, SampleMeasureme
 from pennylane.tape import QuantumScript, QuantumScriptBatch
 from pennylane.typing import ResultBatch
 
-from pennylane_qnative.devices._gradients import DeviceGradients
+from pennylane_qnative.devices.device_gradients import DeviceGradients
 from pennylane_qnative.devices.errors import DeviceConfigurationError
 from pennylane_qnative.devices.ionq_options import IonQOptions, ShotsReuse
 from pennylane_qnative.devices.ionq_preprocess import lowered, lowering, validate_for_ionq
@@ -72,9 +72,9 @@ from pennylane_qnative.exceptions import ConfigurationError
 from pennylane_qnative.execution.batching import split_broadcasts
 from pennylane_qnative.execution.budget import BudgetGuard
 from pennylane_qnative.execution.cache import QuantumCircuitCache, context_bytes, fingerprint
-from pennylane_qnative.execution.jobs import BatchReport, CircuitBatchManager
+from pennylane_qnative.execution.job_manager import BatchReport, CircuitBatchManager
 from pennylane_qnative.execution.journal import default_cache_dir
-from pennylane_qnative.execution.store import ResultStore
+from pennylane_qnative.execution.result_store import ResultStore
 from pennylane_qnative.ionq.models import Circuit, Gateset
 from pennylane_qnative.ionq.pricing import DEFAULT_RATE_CARD, RateCard
 

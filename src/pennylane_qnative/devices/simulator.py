@@ -57,7 +57,7 @@ from pennylane.exceptions import DeviceError
 from pennylane.tape import QuantumScript, QuantumScriptBatch
 from pennylane.typing import Result, ResultBatch
 
-from pennylane_qnative.devices._gradients import DeviceGradients
+from pennylane_qnative.devices.device_gradients import DeviceGradients
 from pennylane_qnative.devices.errors import DeviceConfigurationError
 from pennylane_qnative.exceptions import ConfigurationError
 from pennylane_qnative.execution.batching import (

@@ -29,7 +29,7 @@ import numpy as np
 import pennylane as qp
 from pennylane.tape import QuantumScript
 
-from pennylane_qnative.execution.operations import rebind, rebound
+from pennylane_qnative.execution.rebinding import rebind, rebound
 
 __all__ = [
     "group_by_structure",
@@ -252,7 +252,7 @@ def _same(a: Any, b: Any) -> bool:
 
 def split_broadcasts(tapes: Sequence[QuantumScript]) -> tuple[list[QuantumScript], Any]:
     """Un-broadcast circuits, as ``qp.transforms.broadcast_expand`` does, without rebuilding
-    the plain gates (see :func:`~.operations.rebound`).
+    the plain gates (see :func:`~.rebinding.rebound`).
 
     Args:
         tapes (Sequence[QuantumScript]): circuits, some broadcast

@@ -29,7 +29,7 @@ from typing import Any
 
 from pennylane.tape import QuantumScript
 
-from pennylane_qnative.execution.operations import is_plain, rebound
+from pennylane_qnative.execution.rebinding import is_plain, rebound
 
 __all__ = ["fuse_rotations"]
 

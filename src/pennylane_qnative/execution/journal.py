@@ -47,7 +47,7 @@ from typing import Any
 
 from pennylane_qnative._files import private_file
 from pennylane_qnative.exceptions import JournalError
-from pennylane_qnative.execution.store import switch_to_wal
+from pennylane_qnative.execution.result_store import switch_to_wal
 
 __all__ = [
     "ChunkRecord",

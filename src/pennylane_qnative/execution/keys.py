@@ -31,7 +31,7 @@ from typing import Any
 import numpy as np
 from pennylane.ops import Conditional, MidMeasure
 
-from pennylane_qnative.execution.operations import PARAMETRIC_GATES
+from pennylane_qnative.execution.rebinding import PARAMETRIC_GATES
 
 __all__ = [
     "Fingerprint",

@@ -17,7 +17,7 @@ from pennylane.tape import QuantumScript, QuantumScriptBatch
 from pennylane.typing import PostprocessingFn
 
 from pennylane_qnative.exceptions import ConfigurationError
-from pennylane_qnative.execution.operations import batch_size, rebind
+from pennylane_qnative.execution.rebinding import batch_size, rebind
 from pennylane_qnative.gradients._compat import (
     Transform,
     _all_zero_grad,
@@ -57,7 +57,7 @@ def shifted_tapes(
     """One tape per row of ``shifts``, trainable parameters ``indices`` shifted by that row.
 
     PennyLane's ``generate_multishifted_tapes`` (without multipliers), built with
-    :func:`~pennylane_qnative.execution.operations.rebind` when the parameters are plain floats.
+    :func:`~pennylane_qnative.execution.rebinding.rebind` when the parameters are plain floats.
     Other parameters (framework tensors, integers) take PennyLane's path.
     """
     values = tape.get_parameters(trainable_only=True)

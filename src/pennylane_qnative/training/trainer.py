@@ -42,7 +42,6 @@ from pennylane import numpy as pnp
 from pennylane_qnative.exceptions import ConfigurationError
 from pennylane_qnative.gradients import AdaptiveGradient
 from pennylane_qnative.gradients.registry import canonical, is_stateful, resolve
-from pennylane_qnative.training._direct import DirectStep
 from pennylane_qnative.training.checkpoint import (
     load_checkpoint,
     remove_partial_writes,
@@ -50,6 +49,7 @@ from pennylane_qnative.training.checkpoint import (
 )
 from pennylane_qnative.training.config import TrainingConfig
 from pennylane_qnative.training.data import ArrayLoader
+from pennylane_qnative.training.direct_step import DirectStep
 from pennylane_qnative.training.losses import LOSSES, accuracy, encode_targets
 from pennylane_qnative.training.model import QuantumModel
 from pennylane_qnative.training.optimizers import make_optimizer, state_from_dict, state_to_dict
@@ -348,7 +348,7 @@ class QuantumTrainer:
     # --- plumbing ----------------------------------------------------------------------------
 
     def _training_step(self, model: QuantumModel) -> Any:
-        """What a step calls: the :class:`~._direct.DirectStep` on our devices, else a QNode."""
+        """What a step calls: the :class:`~.direct_step.DirectStep` on our devices, else a QNode."""
         if _is_ours(self.device):
             direct = DirectStep.build(
                 self.device, model, self.gradient, self.config.shots_per_circuit

@@ -1,4 +1,4 @@
-"""Tests for pennylane_qnative.execution.store."""
+"""Tests for pennylane_qnative.execution.result_store."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from pennylane_qnative.exceptions import JournalError
-from pennylane_qnative.execution.store import ResultStore, switch_to_wal
+from pennylane_qnative.execution.result_store import ResultStore, switch_to_wal
 
 JSON = st.recursive(
     st.none()

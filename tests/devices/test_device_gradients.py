@@ -1,11 +1,11 @@
-"""Tests for :mod:`pennylane_qnative.devices._gradients` (``diff_method="device"``)."""
+"""Tests for :mod:`pennylane_qnative.devices.device_gradients` (``diff_method="device"``)."""
 
 from __future__ import annotations
 
 import pytest
 from pennylane.devices import ExecutionConfig
 
-from pennylane_qnative.devices._gradients import DeviceGradients
+from pennylane_qnative.devices.device_gradients import DeviceGradients
 from pennylane_qnative.exceptions import ConfigurationError
 
 

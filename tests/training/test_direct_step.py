@@ -1,4 +1,4 @@
-"""Tests for :mod:`pennylane_qnative.training._direct`: the trainer's step without the QNode.
+"""Tests for :mod:`pennylane_qnative.training.direct_step`: the trainer's step without the QNode.
 
 The direct step must be the QNode step, computed faster: the same device call on the same
 circuit, so a whole run gives the same parameters and the same counts either way.
@@ -10,8 +10,8 @@ import numpy as np
 import pennylane as qp
 import pytest
 
-from pennylane_qnative.training._direct import DirectStep
 from pennylane_qnative.training.config import TrainingConfig
+from pennylane_qnative.training.direct_step import DirectStep
 from pennylane_qnative.training.model import QuantumModel
 from pennylane_qnative.training.trainer import QuantumTrainer
 

@@ -7,7 +7,7 @@ cost. For *plain* parametric gates (rotations and Ising gates: their whole state
 data and batch metadata, with no base operator or data-dependent Pauli representation) the
 functions below copy the operation and set its data and batch size directly, with the values
 PennyLane would compute. Every other operation, and every framework tensor, goes through
-PennyLane's own functions. ``tests/execution/test_operations.py`` checks both paths against
+PennyLane's own functions. ``tests/execution/test_rebinding.py`` checks both paths against
 PennyLane's.
 
 **Example**

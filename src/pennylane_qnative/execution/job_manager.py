@@ -14,7 +14,7 @@ Two layers, each usable on its own (packing itself is :mod:`~pennylane_qnative.e
 
 **Example**
 
->>> from pennylane_qnative.execution.jobs import JobLimits, pack_circuits
+>>> from pennylane_qnative.execution.job_manager import JobLimits, pack_circuits
 >>> from pennylane_qnative.ionq.models import Circuit
 >>> circuits = [Circuit(qubits=1, gates=({"gate": "h", "target": 0},))] * 5
 >>> pack_circuits(circuits, limits=JobLimits(max_circuits=2))

@@ -1,4 +1,4 @@
-"""Tests for :mod:`pennylane_qnative.execution.operations`: PennyLane's results, faster."""
+"""Tests for :mod:`pennylane_qnative.execution.rebinding`: PennyLane's results, faster."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import numpy as np
 import pennylane as qp
 import pytest
 
-from pennylane_qnative.execution.operations import batch_size, rebind
+from pennylane_qnative.execution.rebinding import batch_size, rebind
 
 QS = qp.tape.QuantumScript
 

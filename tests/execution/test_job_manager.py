@@ -1,4 +1,4 @@
-"""Tests for pennylane_qnative.execution.jobs.
+"""Tests for pennylane_qnative.execution.job_manager.
 
 Packing and the runner are tested on their own; the job manager is tested against the real
 emulator over loopback HTTP (faults are injected by the emulator, or by a transport that drops
@@ -22,7 +22,7 @@ from pennylane_qnative.exceptions import (
     JobTimeoutError,
     UnsupportedCircuitError,
 )
-from pennylane_qnative.execution.jobs import (
+from pennylane_qnative.execution.job_manager import (
     CircuitBatchManager,
     EventLoopRunner,
     JobLimits,

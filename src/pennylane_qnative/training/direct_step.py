@@ -6,7 +6,7 @@ On our devices, which compute gradients themselves (``diff_method="device"``), t
 can skip it. :meth:`DirectStep.build` traces and preprocesses the model's circuit once and
 finds, by probing it with distinct values, where each weight and each input feature lands
 among the gate parameters. Each step then rebinds those parameters
-(:func:`~pennylane_qnative.execution.operations.rebind`) and makes one
+(:func:`~pennylane_qnative.execution.rebinding.rebind`) and makes one
 ``execute_and_compute_derivatives`` call: the same call, on the same circuit, that the QNode
 would make. The loss gradient is the chain rule through the outputs.
 
@@ -24,7 +24,7 @@ import numpy as np
 from pennylane.devices import ExecutionConfig
 from pennylane.tape import QuantumScript
 
-from pennylane_qnative.execution.operations import rebind
+from pennylane_qnative.execution.rebinding import rebind
 
 __all__ = ["DirectStep"]
 
