@@ -58,6 +58,7 @@ from pennylane.measurements import ExpectationMP, ProbabilityMP, SampleMeasureme
 from pennylane.tape import QuantumScript, QuantumScriptBatch
 from pennylane.typing import ResultBatch
 
+from pennylane_qnative.devices.caching import ResultCacheMethods
 from pennylane_qnative.devices.device_gradients import DeviceGradients
 from pennylane_qnative.devices.errors import DeviceConfigurationError
 from pennylane_qnative.devices.ionq_options import IonQOptions, ShotsReuse
@@ -91,7 +92,7 @@ def _option(name: str, doc: str) -> property:
 
 
 @single_tape_support
-class IonQDevice(Device):
+class IonQDevice(ResultCacheMethods, Device):
     """IonQ trapped-ion backends through the IonQ v0.4 REST API.
 
     The keywords are held, validated, in one frozen :class:`~.IonQOptions` (``dev.options``);
@@ -334,17 +335,6 @@ class IonQDevice(Device):
             if self.tracker.active:
                 run.track(self.tracker, circuits)
         return postprocess(results)
-
-    # --- cache --------------------------------------------------------------------------------
-
-    def cache_stats(self) -> dict[str, Any]:
-        """Statistics of the result cache (empty when disabled)."""
-        return {} if self.cache is None else self.cache.get_stats()
-
-    def clear_cache(self) -> None:
-        """Drop every result held in memory (the persistent layer keeps what was paid for)."""
-        if self.cache is not None:
-            self.cache.clear()
 
 
 def _make_cache(options: IonQOptions) -> QuantumCircuitCache | None:

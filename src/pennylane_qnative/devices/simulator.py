@@ -57,6 +57,7 @@ from pennylane.exceptions import DeviceError
 from pennylane.tape import QuantumScript, QuantumScriptBatch
 from pennylane.typing import Result, ResultBatch
 
+from pennylane_qnative.devices.caching import ResultCacheMethods
 from pennylane_qnative.devices.device_gradients import DeviceGradients
 from pennylane_qnative.devices.errors import DeviceConfigurationError
 from pennylane_qnative.exceptions import ConfigurationError
@@ -141,7 +142,7 @@ def _check_options(*, max_workers: Any, seed: Any) -> None:
 
 
 @single_tape_support
-class SimulatorDevice(Device):
+class SimulatorDevice(ResultCacheMethods, Device):
     """Local simulator with exact result caching and broadcast batching.
 
     Args:
@@ -463,20 +464,6 @@ class SimulatorDevice(Device):
             circuits, "vjp", execute_and_vjp_batches=1, executions=len(circuits)
         )
         return self._backend.execute_and_compute_vjp(circuits, cotangents, execution_config)
-
-    # --- cache ---------------------------------------------------------------------------
-
-    def cache_stats(self) -> dict[str, Any]:
-        """Statistics of the result cache (:meth:`QuantumCircuitCache.get_stats`).
-
-        Returns an empty dict when the cache is disabled.
-        """
-        return {} if self.cache is None else self.cache.get_stats()
-
-    def clear_cache(self) -> None:
-        """Drop every cached result (no-op when the cache is disabled)."""
-        if self.cache is not None:
-            self.cache.clear()
 
 
 def _make_backends(
