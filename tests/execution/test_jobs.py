@@ -30,7 +30,7 @@ from pennylane_qnative.execution.jobs import (
     as_circuit,
     pack_circuits,
 )
-from pennylane_qnative.ionq._retry import RetryPolicy
+from pennylane_qnative.ionq.retry import RetryPolicy
 from pennylane_qnative.ionq.models import Circuit
 
 KEY = "test-key-for-jobs"

@@ -30,7 +30,7 @@ from pennylane_qnative.execution.journal import (
     batch_digest,
     default_journal_path,
 )
-from pennylane_qnative.ionq._retry import RetryPolicy
+from pennylane_qnative.ionq.retry import RetryPolicy
 from pennylane_qnative.ionq.client import IonQClient
 from pennylane_qnative.ionq.models import CLIENT_ID_KEY
 

@@ -1,4 +1,4 @@
-"""Tests for pennylane_qnative.ionq.client and ionq._retry.
+"""Tests for pennylane_qnative.ionq.client and ionq.retry.
 
 Unit tests use ``httpx.MockTransport``; the ``TestAgainstEmulator`` classes talk to the real
 emulator over loopback HTTP.
@@ -28,7 +28,7 @@ from pennylane_qnative.exceptions import (
     JobFailedError,
     JobTimeoutError,
 )
-from pennylane_qnative.ionq._retry import (
+from pennylane_qnative.ionq.retry import (
     PollPolicy,
     RetryPolicy,
     is_retryable_status,

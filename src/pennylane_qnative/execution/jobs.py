@@ -46,7 +46,7 @@ from pennylane_qnative.exceptions import (
 )
 from pennylane_qnative.execution.journal import ChunkState, Journal, batch_digest
 from pennylane_qnative.execution.runner import EventLoopRunner, shared_runner
-from pennylane_qnative.ionq._retry import PollPolicy, RetryPolicy
+from pennylane_qnative.ionq.retry import PollPolicy, RetryPolicy
 from pennylane_qnative.ionq.client import IonQClient
 from pennylane_qnative.ionq.models import Circuit, JobRequest, Probabilities
 from pennylane_qnative.ionq.pricing import (

@@ -51,7 +51,7 @@ from pennylane_qnative.exceptions import (
     JobFailedError,
     JobTimeoutError,
 )
-from pennylane_qnative.ionq._retry import (
+from pennylane_qnative.ionq.retry import (
     PollPolicy,
     RetryPolicy,
     is_retryable_status,
@@ -504,7 +504,7 @@ class IonQClient:
         """Poll until the job ends; ``deadline`` is a :func:`time.monotonic` instant.
 
         Sleeps until the job's predicted completion (from its ``predicted_*_ms`` fields), then
-        backs off geometrically (:func:`~pennylane_qnative.ionq._retry.poll_delay`).
+        backs off geometrically (:func:`~pennylane_qnative.ionq.retry.poll_delay`).
 
         Returns:
             Job: the completed job
