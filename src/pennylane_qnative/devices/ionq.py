@@ -81,7 +81,7 @@ from pennylane_qnative.execution.cache import QuantumCircuitCache, context_bytes
 from pennylane_qnative.execution.jobs import BatchReport
 from pennylane_qnative.execution.journal import default_cache_dir
 from pennylane_qnative.execution.store import ResultStore
-from pennylane_qnative.ionq.backends import NOISE_MODELS, backend_info
+from pennylane_qnative.ionq.backends import API_LIMITS, MAX_SHOTS, NOISE_MODELS, backend_info
 from pennylane_qnative.ionq.models import Circuit, Gateset
 
 __all__ = ["IonQDevice"]
@@ -89,7 +89,6 @@ __all__ = ["IonQDevice"]
 logger = logging.getLogger(__name__)
 
 _ANALYTIC = (ExpectationMP, VarianceMP, ProbabilityMP)
-_MAX_SHOTS = 1_000_000
 
 
 def _check_options(**options: Any) -> None:
@@ -146,9 +145,9 @@ def _check_options(**options: Any) -> None:
     number("retry_delay", low=0)
     number("max_circuits_per_job", low=1, integer=True, optional=False)
     need(
-        options["max_circuits_per_job"] <= 5000,
+        options["max_circuits_per_job"] <= API_LIMITS.max_circuits_per_job,
         "max_circuits_per_job",
-        "at most 5,000 (IonQ's limit)",
+        f"at most {API_LIMITS.max_circuits_per_job:,} (IonQ's limit)",
     )
     number("max_concurrent_jobs", low=1, integer=True, optional=False)
     poll = options["poll_policy"]
@@ -207,9 +206,9 @@ def validate_for_ionq(
             f"{target} returns sampled counts, not exact probabilities: set shots, e.g. "
             "qp.set_shots(qnode, shots=1000), or use target='simulator' without a noise model."
         )
-    if shots and not 1 <= shots.total_shots <= _MAX_SHOTS:
+    if shots and not 1 <= shots.total_shots <= MAX_SHOTS:
         raise UnsupportedCircuitError(
-            f"IonQ accepts 1 to {_MAX_SHOTS:,} shots per circuit, got {shots.total_shots}."
+            f"IonQ accepts 1 to {MAX_SHOTS:,} shots per circuit, got {shots.total_shots}."
         )
     _check_finite_parameters(tape)
     return (tape,), lambda results: results[0]
@@ -285,7 +284,7 @@ class IonQDevice(Device):
         cache_finite_shots: str = "reuse",
         journal_path: Any = None,
         budget_usd: float | None = None,
-        max_circuits_per_job: int = 5_000,
+        max_circuits_per_job: int = API_LIMITS.max_circuits_per_job,
         max_concurrent_jobs: int = 8,
         poll_policy: Any = None,
     ) -> None:

@@ -46,7 +46,7 @@ from pennylane_qnative.exceptions import (
 )
 from pennylane_qnative.execution.journal import ChunkState, Journal, batch_digest
 from pennylane_qnative.execution.runner import EventLoopRunner, shared_runner
-from pennylane_qnative.ionq.retry import PollPolicy, RetryPolicy
+from pennylane_qnative.ionq.backends import MAX_BODY_BYTES, MAX_CIRCUITS_PER_JOB, MAX_GATES_PER_JOB
 from pennylane_qnative.ionq.client import IonQClient
 from pennylane_qnative.ionq.models import Circuit, JobRequest, Probabilities
 from pennylane_qnative.ionq.pricing import (
@@ -56,6 +56,7 @@ from pennylane_qnative.ionq.pricing import (
     estimate_payload_cost,
     payload_gate_counts,
 )
+from pennylane_qnative.ionq.retry import PollPolicy, RetryPolicy
 
 __all__ = [
     "BatchReport",
@@ -88,12 +89,12 @@ class JobLimits:
         ConfigurationError: if a limit is not a positive integer or exceeds the API's
     """
 
-    max_circuits: int = 5_000
-    max_gates: int = 150_000
-    max_bytes: int = 10 * 1024 * 1024
+    max_circuits: int = MAX_CIRCUITS_PER_JOB
+    max_gates: int = MAX_GATES_PER_JOB
+    max_bytes: int = MAX_BODY_BYTES
 
     def __post_init__(self) -> None:
-        for name, api in (("max_circuits", 5_000), ("max_gates", 150_000)):
+        for name, api in (("max_circuits", MAX_CIRCUITS_PER_JOB), ("max_gates", MAX_GATES_PER_JOB)):
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= api:
                 raise ConfigurationError(
@@ -555,7 +556,7 @@ class CircuitBatchManager:
         backend: str = "simulator",
         noise: Mapping[str, Any] | None = None,
         settings: Mapping[str, Any] | None = None,
-        max_circuits_per_job: int = 5_000,
+        max_circuits_per_job: int = MAX_CIRCUITS_PER_JOB,
         max_concurrent_jobs: int = 8,
         timeout: float | None = 3600.0,
         journal: bool = True,

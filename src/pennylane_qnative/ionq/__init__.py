@@ -9,7 +9,6 @@ This package knows nothing of PennyLane and imports none of it.
   backoff schedules.
 """
 
-from pennylane_qnative.ionq.retry import PollPolicy, RetryPolicy
 from pennylane_qnative.ionq.client import DEFAULT_API_URL, IonQClient
 from pennylane_qnative.ionq.models import (
     Circuit,
@@ -23,6 +22,7 @@ from pennylane_qnative.ionq.models import (
     JobStatus,
     Probabilities,
 )
+from pennylane_qnative.ionq.retry import PollPolicy, RetryPolicy
 
 __all__ = [
     "DEFAULT_API_URL",

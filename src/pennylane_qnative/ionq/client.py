@@ -51,14 +51,6 @@ from pennylane_qnative.exceptions import (
     JobFailedError,
     JobTimeoutError,
 )
-from pennylane_qnative.ionq.retry import (
-    PollPolicy,
-    RetryPolicy,
-    is_retryable_status,
-    parse_retry_after,
-    poll_delay,
-    retry_delay,
-)
 from pennylane_qnative.ionq.models import (
     CLIENT_ID_KEY,
     CostEstimate,
@@ -70,6 +62,14 @@ from pennylane_qnative.ionq.models import (
     JobStatus,
     Probabilities,
     parse_probabilities,
+)
+from pennylane_qnative.ionq.retry import (
+    PollPolicy,
+    RetryPolicy,
+    is_retryable_status,
+    parse_retry_after,
+    poll_delay,
+    retry_delay,
 )
 
 __all__ = [
