@@ -9,21 +9,30 @@ from __future__ import annotations
 
 import math
 import re
+import tomllib
 
 import numpy as np
 import pennylane as qp
 import pytest
+from pennylane.devices.capabilities import DeviceCapabilities
 
 from pennylane_qnative.devices.ionq_translation import (
+    CAPABILITIES_FILE,
+    NATIVE_TWO_QUBIT,
+    NO_OPS,
+    QIS_OPERATIONS,
     CircuitTemplate,
     compile_circuit,
     native_supports,
+    qis_gate,
     qis_supports,
+    translatable,
     zyz_angles,
 )
 from pennylane_qnative.emulator.simulation import probabilities
 from pennylane_qnative.exceptions import UnsupportedCircuitError
 from pennylane_qnative.execution.cache import QuantumCircuitCache, fingerprint
+from pennylane_qnative.ionq.backends import NATIVE_ENTANGLERS, QIS_GATES
 
 N_QUBITS = 3
 ATOL = 1e-10
@@ -409,3 +418,95 @@ class TestTemplates:
                 reference_probs(tape.operations, 2),
                 atol=ATOL,
             )
+
+
+class TestDispatchTable:
+    """The singledispatch table: a precise error by default, one IonQ gate per operation."""
+
+    @pytest.mark.parametrize(
+        ("op", "gateset"),
+        [
+            pytest.param(qp.Toffoli([0, 1, 2]), "qis", id="qis-Toffoli"),
+            pytest.param(qp.adjoint(qp.RX(0.3, 1)), "qis", id="qis-Adjoint(RX)"),
+            pytest.param(qp.SWAP([0, 1]), "native", id="native-SWAP"),
+        ],
+    )
+    def test_default_raises_naming_the_operation(self, op, gateset):
+        """The default names the operation and its wires and says what to do."""
+        tape = qp.tape.QuantumScript([op])
+        with pytest.raises(UnsupportedCircuitError, match=re.escape(op.name)) as info:
+            compile_circuit(tape, gateset=gateset, wire_order=range(N_QUBITS))
+        message = str(info.value)
+        assert str(op.wires.tolist()) in message
+        assert repr(gateset) in message
+        assert "decompose it" in message
+
+    def test_qis_gate_default_raises(self):
+        """qis_gate itself refuses an operation outside the table."""
+        with pytest.raises(UnsupportedCircuitError, match="CRX"):
+            qis_gate(qp.CRX(0.1, [0, 1]))
+
+    @pytest.mark.parametrize(
+        ("op", "gate"),
+        [
+            pytest.param(qp.adjoint(qp.T(0)), "ti", id="Adjoint(T)"),
+            pytest.param(qp.IsingYY(0.2, [0, 1]), "yy", id="IsingYY"),
+            pytest.param(qp.Barrier([0, 1]), None, id="Barrier"),
+        ],
+    )
+    def test_qis_gate(self, op, gate):
+        """qis_gate gives the IonQ gate name (None for a no-op)."""
+        assert qis_gate(op) == gate
+
+    def test_qis_gates_are_wire_layer_gates(self):
+        """Every IonQ gate the table emits is in the wire layer's qis gate set."""
+        ops = [qp.RX(0.1, 0), qp.CNOT([0, 1]), *[f(np.random.default_rng(0), 0) for f in QIS_ONE]]
+        ops += [f(np.random.default_rng(0), [0, 1]) for f in QIS_TWO]
+        gates = {qis_gate(op) for op in ops}
+        assert gates <= QIS_GATES
+        assert len(gates) == len(translatable("qis") - NO_OPS)
+
+
+def toml_instance(name: str) -> qp.operation.Operator:
+    """An instance of the PennyLane operation ``name`` (``Adjoint(S)`` included)."""
+    if name.startswith("Adjoint("):
+        return qp.adjoint(toml_instance(name[len("Adjoint(") : -1]))
+    cls = getattr(qp, name)
+    wires = [0, 1] if cls.num_wires == 2 else 0
+    return cls(*[0.3] * cls.num_params, wires=wires) if cls.num_params else cls(wires=wires)
+
+
+class TestTomlAgreement:
+    """ionq.toml is the gate set: the translation table handles exactly its operations."""
+
+    def test_qis_table_is_the_toml_gate_set(self):
+        """Every TOML gate translates and every translatable gate is in the TOML."""
+        capabilities = DeviceCapabilities.from_toml_file(str(CAPABILITIES_FILE))
+        assert translatable("qis") == capabilities.gate_set() == QIS_OPERATIONS
+
+    @pytest.mark.parametrize("name", sorted(QIS_OPERATIONS))
+    def test_every_toml_gate_compiles(self, name):
+        """Each TOML operation compiles for qis, and qis_supports says so."""
+        op = toml_instance(name)
+        assert op.name == name
+        assert qis_supports(op)
+        tape = qp.tape.QuantumScript([op])
+        gates = compile_circuit(tape, gateset="qis", wire_order=range(2)).bind(tape.data)
+        assert len(gates) == (0 if name in NO_OPS else 1)
+
+    @pytest.mark.parametrize("entangler", NATIVE_ENTANGLERS)
+    def test_native_table_is_the_toml_list(self, entangler):
+        """The native two-qubit table is the TOML's [qnative.native] two_qubit list."""
+        with CAPABILITIES_FILE.open("rb") as file:
+            listed = tomllib.load(file)["qnative"]["native"]["two_qubit"]
+        assert translatable("native") == frozenset(listed) == NATIVE_TWO_QUBIT[entangler]
+
+    def test_device_stops_decomposing_at_the_toml_gates(self):
+        """qnative.ionq keeps TOML gates and decomposes the rest (here: Rot, CZ)."""
+        dev = qp.device("qnative.ionq", wires=2, api_key="unused", dry_run=True)
+        tape = qp.tape.QuantumScript(
+            [qp.adjoint(qp.S(0)), qp.Rot(0.1, 0.2, 0.3, 1), qp.CZ([0, 1])], [qp.probs()]
+        )
+        (lowered,), _ = dev.preprocess_transforms()((tape,))
+        assert {op.name for op in lowered.operations} <= QIS_OPERATIONS
+        assert lowered.operations[0].name == "Adjoint(S)"

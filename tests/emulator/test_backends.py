@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+import pennylane_qnative.ionq.backends as wire
 from pennylane_qnative.emulator.backends import (
     BACKENDS,
     NOISE_MODELS,
@@ -76,3 +77,33 @@ class TestNoise:
         noisy = apply_noise(np.array([1.0, 0, 0, 0]), model, n1=0, n2=0)
         assert np.allclose(noisy, [(1 - r) ** 2, r * (1 - r), r * (1 - r), r**2])
         assert np.isclose(noisy.sum(), 1.0)
+
+
+class TestWireTable:
+    """The catalogue and noise models are keyed off the wire layer's table."""
+
+    def test_same_backends(self):
+        """Every wire-layer backend is emulated, with its qubits and native gates."""
+        assert set(BACKENDS) == set(wire.BACKENDS)
+        for name, info in wire.BACKENDS.items():
+            assert (BACKENDS[name].qubits, BACKENDS[name].native_gates) == (
+                info.qubits,
+                info.native_gates,
+            )
+
+    def test_same_noise_models(self):
+        """A simulated model exists for every noise.model name the API accepts."""
+        assert set(NOISE_MODELS) == wire.NOISE_MODELS
+        assert NOISE_MODELS["ideal"] is None
+
+    def test_every_qpu_has_a_noise_model(self):
+        """QPU backends run with a known, non-ideal model."""
+        for backend in BACKENDS.values():
+            if not backend.is_simulator:
+                assert NOISE_MODELS[backend.noise] is not None
+
+    def test_backend_json_lists_the_wire_gate_sets(self):
+        """supported_gates is the qis gate set; the simulator lists the noise models."""
+        data = backend_json(BACKENDS["simulator"])
+        assert set(data["supported_gates"]) == wire.QIS_GATES
+        assert set(data["noise_models"]) == wire.NOISE_MODELS

@@ -15,6 +15,7 @@ from pennylane_qnative.emulator.simulation import (
     sample_counts,
     sparse,
 )
+from pennylane_qnative.ionq.backends import NATIVE_GATES, QIS_GATES
 
 PI = np.pi
 
@@ -270,3 +271,22 @@ class TestSampling:
     def test_sparse_drops_zeros(self):
         """sparse() keeps non-zero entries with decimal-string keys."""
         assert sparse(np.array([0.0, 0.5, 0.0, 0.5])) == {"1": 0.5, "3": 0.5}
+
+
+class TestGateSets:
+    """The simulator implements exactly the wire layer's gate sets."""
+
+    @pytest.mark.parametrize("name", sorted(QIS_GATES))
+    def test_every_qis_gate_simulates(self, name):
+        """Every qis gate of the contract has a matrix."""
+        gate = {"gate": name, "rotation": 0.3, "targets": [0, 1], "terms": ["XZ"], "time": 0.2}
+        gate["coefficients"] = [1.0]
+        matrix = gate_matrix(gate, "qis")
+        assert np.allclose(matrix.conj().T @ matrix, np.eye(len(matrix)))
+
+    @pytest.mark.parametrize("name", sorted(NATIVE_GATES))
+    def test_every_native_gate_simulates(self, name):
+        """Every native gate of the contract has a matrix."""
+        gate = {"gate": name, "phase": 0.1, "phases": [0.1, 0.2], "angle": 0.2}
+        matrix = gate_matrix(gate, "native")
+        assert np.allclose(matrix.conj().T @ matrix, np.eye(len(matrix)))

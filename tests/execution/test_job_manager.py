@@ -30,8 +30,8 @@ from pennylane_qnative.execution.job_manager import (
     as_circuit,
     pack_circuits,
 )
-from pennylane_qnative.ionq._retry import RetryPolicy
 from pennylane_qnative.ionq.models import Circuit
+from pennylane_qnative.ionq.retry import RetryPolicy
 
 KEY = "test-key-for-jobs"
 FAST_RETRY = RetryPolicy(max_retries=12, base_delay=0.01, max_delay=0.2)

@@ -30,9 +30,9 @@ from pennylane_qnative.execution.journal import (
     batch_digest,
     default_journal_path,
 )
-from pennylane_qnative.ionq._retry import RetryPolicy
 from pennylane_qnative.ionq.client import IonQClient
 from pennylane_qnative.ionq.models import CLIENT_ID_KEY
+from pennylane_qnative.ionq.retry import RetryPolicy
 
 KEY = "journal-test-SECRET-key-42"
 

@@ -5,7 +5,24 @@ from __future__ import annotations
 import pytest
 
 from pennylane_qnative.exceptions import ConfigurationError
-from pennylane_qnative.ionq.backends import BACKENDS, NOISE_MODELS, BackendInfo, backend_info
+from pennylane_qnative.ionq.backends import (
+    API_LIMITS,
+    BACKENDS,
+    DEFAULT_SHOTS,
+    MAX_BODY_BYTES,
+    MAX_CIRCUITS_PER_JOB,
+    MAX_GATES_PER_JOB,
+    MAX_METADATA_VALUE_CHARS,
+    MAX_NOISE_SEED,
+    MAX_SHOTS,
+    NATIVE_ENTANGLERS,
+    NATIVE_GATES,
+    NOISE_MODELS,
+    QIS_GATES,
+    ApiLimits,
+    BackendInfo,
+    backend_info,
+)
 
 
 class TestBackendTable:
@@ -75,3 +92,100 @@ class TestUnknownTarget:
         assert repr(target) in str(info.value)
         for name in BACKENDS:
             assert name in str(info.value)
+
+
+class TestApiLimits:
+    """The API's limits are one table, shared by every backend."""
+
+    def test_limits_follow_the_contract(self):
+        """Shots, circuits, gates and body size are the contract's figures (section 6)."""
+        assert (MAX_SHOTS, MAX_CIRCUITS_PER_JOB, MAX_GATES_PER_JOB) == (1_000_000, 5_000, 150_000)
+        assert MAX_BODY_BYTES == 10 * 1024 * 1024
+        assert (DEFAULT_SHOTS, MAX_METADATA_VALUE_CHARS, MAX_NOISE_SEED) == (100, 40_000, 2**31 - 1)
+
+    def test_api_limits_object_holds_the_constants(self):
+        """API_LIMITS carries the same numbers as the module constants."""
+        assert (
+            ApiLimits(
+                max_shots=MAX_SHOTS,
+                max_circuits_per_job=MAX_CIRCUITS_PER_JOB,
+                max_gates_per_job=MAX_GATES_PER_JOB,
+                max_body_bytes=MAX_BODY_BYTES,
+            )
+            == API_LIMITS
+        )
+
+    def test_every_backend_has_the_api_limits(self):
+        """No backend has limits of its own today."""
+        assert all(b.limits is API_LIMITS for b in BACKENDS.values())
+
+
+class TestGateSets:
+    """Gate names of the two gate sets, and which native gates each backend runs."""
+
+    def test_qis_gates_follow_the_spec(self):
+        """The qis gate set is the spec's QisGate enum."""
+        spec = [
+            "x",
+            "y",
+            "z",
+            "rx",
+            "ry",
+            "rz",
+            "h",
+            "s",
+            "si",
+            "v",
+            "vi",
+            "t",
+            "ti",
+            "not",
+            "cnot",
+            "swap",
+            "xx",
+            "yy",
+            "zz",
+            "pauliexp",
+        ]
+        assert frozenset(spec) == QIS_GATES
+
+    def test_native_gates_follow_the_spec(self):
+        """The native gate set is the spec's NativeGate enum."""
+        assert frozenset({"zz", "ms", "gpi", "gpi2", "nop"}) == NATIVE_GATES
+
+    @pytest.mark.parametrize(
+        ("name", "gates"),
+        [
+            pytest.param("simulator", ("gpi", "gpi2", "ms", "zz"), id="simulator"),
+            pytest.param("qpu.aria-2", ("gpi", "gpi2", "ms"), id="aria"),
+            pytest.param("qpu.forte-enterprise-3", ("gpi", "gpi2", "zz"), id="forte"),
+        ],
+    )
+    def test_backend_native_gates(self, name, gates):
+        """A QPU runs its own entangler; the simulator runs both."""
+        assert BACKENDS[name].native_gates == gates
+        assert set(gates) < NATIVE_GATES
+
+    def test_entanglers(self):
+        """Every backend's entangler is one of the native entanglers."""
+        assert {b.native_entangler for b in BACKENDS.values()} <= set(NATIVE_ENTANGLERS)
+
+    def test_noise_models_are_the_simulators(self):
+        """Only the simulator takes a noise model."""
+        assert BACKENDS["simulator"].noise_models == NOISE_MODELS
+        assert all(not b.noise_models for b in BACKENDS.values() if not b.is_simulator)
+
+
+class TestConnectivity:
+    """Trapped ions are fully connected unless a backend says otherwise."""
+
+    def test_all_to_all_by_default(self):
+        """Without connectivity, every pair of qubits is coupled once."""
+        pairs = backend_info("qpu.aria-1").coupling_map()
+        assert len(pairs) == 25 * 24 // 2
+        assert all(a < b < 25 for a, b in pairs)
+
+    def test_explicit_connectivity(self):
+        """An explicit connectivity is spelled out as given."""
+        info = BackendInfo("line", 3, "ms", connectivity=((0, 1), (1, 2)))
+        assert info.coupling_map() == [[0, 1], [1, 2]]

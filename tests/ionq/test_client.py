@@ -1,4 +1,4 @@
-"""Tests for pennylane_qnative.ionq.client and ionq._retry.
+"""Tests for pennylane_qnative.ionq.client and ionq.retry.
 
 Unit tests use ``httpx.MockTransport``; the ``TestAgainstEmulator`` classes talk to the real
 emulator over loopback HTTP.
@@ -28,14 +28,6 @@ from pennylane_qnative.exceptions import (
     JobFailedError,
     JobTimeoutError,
 )
-from pennylane_qnative.ionq._retry import (
-    PollPolicy,
-    RetryPolicy,
-    is_retryable_status,
-    parse_retry_after,
-    poll_delay,
-    retry_delay,
-)
 from pennylane_qnative.ionq.client import (
     DEFAULT_API_URL,
     IonQClient,
@@ -44,6 +36,14 @@ from pennylane_qnative.ionq.client import (
     resolve_api_url,
 )
 from pennylane_qnative.ionq.models import CLIENT_ID_KEY, Circuit, JobRequest, JobStatus
+from pennylane_qnative.ionq.retry import (
+    PollPolicy,
+    RetryPolicy,
+    is_retryable_status,
+    parse_retry_after,
+    poll_delay,
+    retry_delay,
+)
 
 SECRET = "sk-test-SECRET-0123456789"
 BELL = Circuit(

@@ -76,6 +76,7 @@ from pennylane_qnative.execution.cache import QuantumCircuitCache, context_bytes
 from pennylane_qnative.execution.job_manager import BatchReport, CircuitBatchManager
 from pennylane_qnative.execution.journal import default_cache_dir
 from pennylane_qnative.execution.result_store import ResultStore
+from pennylane_qnative.ionq.backends import MAX_CIRCUITS_PER_JOB
 from pennylane_qnative.ionq.models import Circuit, Gateset
 from pennylane_qnative.ionq.pricing import DEFAULT_RATE_CARD, RateCard
 
@@ -169,7 +170,7 @@ class IonQDevice(ResultCacheMethods, Device):
         cache_finite_shots: str = "reuse",
         journal_path: Any = None,
         budget_usd: float | None = None,
-        max_circuits_per_job: int = 5_000,
+        max_circuits_per_job: int = MAX_CIRCUITS_PER_JOB,
         max_concurrent_jobs: int = 8,
         poll_policy: Any = None,
         rate_card: RateCard = DEFAULT_RATE_CARD,

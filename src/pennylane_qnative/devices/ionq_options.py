@@ -29,13 +29,17 @@ from typing import Any
 from pennylane_qnative.exceptions import ConfigurationError
 from pennylane_qnative.execution.cache import QuantumCircuitCache
 from pennylane_qnative.ionq import PollPolicy, RetryPolicy
-from pennylane_qnative.ionq.backends import NOISE_MODELS, BackendInfo, backend_info
-from pennylane_qnative.ionq.models import MAX_SHOTS, Gateset
+from pennylane_qnative.ionq.backends import (
+    MAX_CIRCUITS_PER_JOB,
+    MAX_NOISE_SEED,
+    NOISE_MODELS,
+    BackendInfo,
+    backend_info,
+)
+from pennylane_qnative.ionq.models import Gateset
 from pennylane_qnative.ionq.pricing import DEFAULT_RATE_CARD, RateCard
 
-__all__ = ["MAX_SHOTS", "IonQOptions", "ShotsReuse"]
-
-MAX_CIRCUITS_PER_JOB = 5_000
+__all__ = ["IonQOptions", "ShotsReuse"]
 
 
 class ShotsReuse(StrEnum):
@@ -98,7 +102,7 @@ class IonQOptions:
             "noise_model", self.noise_model, f"None or one of {sorted(NOISE_MODELS)}",
         )  # fmt: skip
         seed = self.noise_seed
-        ok = seed is None or (_is_int(seed) and 1 <= seed <= 2**31 - 1)
+        ok = seed is None or (_is_int(seed) and 1 <= seed <= MAX_NOISE_SEED)
         _need(ok, "noise_seed", seed, "in [1, 2**31 - 1]")
         for name in ("error_mitigation", "compilation"):
             value = getattr(self, name)

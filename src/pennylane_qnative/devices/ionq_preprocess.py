@@ -18,7 +18,7 @@ from pennylane.transforms import diagonalize_measurements, split_non_commuting
 from pennylane.transforms.core import transform
 
 from pennylane_qnative.exceptions import UnsupportedCircuitError
-from pennylane_qnative.ionq.models import MAX_SHOTS
+from pennylane_qnative.ionq.backends import MAX_SHOTS
 
 __all__ = ["diagonalize_general_observables", "lowered", "lowering", "validate_for_ionq"]
 

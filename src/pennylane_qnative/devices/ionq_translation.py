@@ -1,10 +1,16 @@
 """Translation of PennyLane circuits into IonQ JSON circuits (``qis`` and ``native``).
 
-A circuit is *compiled* once per structure into a :class:`CircuitTemplate`; circuits of the
-same structure only *bind* their parameters (:meth:`CircuitTemplate.bind`), which is what the
-compiled level of the cache stores.
+The gate set is the device's capabilities file, ``ionq.toml``: :func:`qis_supports` and
+:func:`native_supports` (the device's decomposition stopping condition) read it. Translation is
+a :func:`functools.singledispatch` table, one short function per PennyLane operation, whose
+default raises :class:`~pennylane_qnative.exceptions.UnsupportedCircuitError` naming the
+operation; a test checks that the table translates exactly the operations of ``ionq.toml``.
 
-``qis``: a dispatch table maps each supported PennyLane gate to an IonQ gate; rotations carry
+A circuit is *compiled* once per structure into a :class:`CircuitTemplate` (the table is
+consulted once per gate); circuits of the same structure only *bind* their parameters
+(:meth:`CircuitTemplate.bind`), which is what the compiled level of the cache stores.
+
+``qis``: :func:`qis_gate` maps each supported PennyLane gate to an IonQ gate; rotations carry
 their angle in radians (``rotation``).
 
 ``native``: single-qubit gates become ``gpi2`` pulses with *virtual Z* phase tracking (every
@@ -15,75 +21,211 @@ those. Phases are in turns, as the contract says (``docs/ionq-api.md`` section 5
 
 Qubits are numbered by the device's wire order; IonQ results are little-endian (qubit 0 is the
 least significant bit of a result key).
+
+**Example**
+
+>>> import pennylane as qp
+>>> qis_gate(qp.adjoint(qp.S(0))), qis_supports(qp.Toffoli([0, 1, 2]))
+('si', False)
+>>> tape = qp.tape.QuantumScript([qp.RX(0.5, 0), qp.CNOT([0, 1])])
+>>> compile_circuit(tape, gateset="qis", wire_order=[0, 1]).bind([0.25])
+[{'gate': 'rx', 'rotation': 0.25, 'target': 0}, {'gate': 'cnot', 'control': 0, 'target': 1}]
 """
 
 from __future__ import annotations
 
 import math
+import tomllib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from functools import singledispatch
+from pathlib import Path
+from typing import Any, NamedTuple
 
 import numpy as np
 import pennylane as qp
-from pennylane.ops.op_math import CompositeOp, SymbolicOp
+from pennylane.devices.capabilities import DeviceCapabilities
+from pennylane.operation import Operator
+from pennylane.ops.op_math import Adjoint, CompositeOp, SymbolicOp
 
 from pennylane_qnative.exceptions import UnsupportedCircuitError
+from pennylane_qnative.ionq.backends import NATIVE_ENTANGLERS
 
 __all__ = [
+    "CAPABILITIES_FILE",
     "NATIVE_TWO_QUBIT",
     "NO_OPS",
-    "QIS_GATES",
+    "QIS_OPERATIONS",
     "CircuitTemplate",
     "compile_circuit",
     "native_supports",
+    "qis_gate",
     "qis_supports",
+    "translatable",
     "zyz_angles",
 ]
 
 TWO_PI = 2 * math.pi
 
-# PennyLane name -> IonQ qis gate, for gates without parameters.
-QIS_GATES: dict[str, str] = {
-    "PauliX": "x",
-    "PauliY": "y",
-    "PauliZ": "z",
-    "Hadamard": "h",
-    "S": "s",
-    "Adjoint(S)": "si",
-    "T": "t",
-    "Adjoint(T)": "ti",
-    "SX": "v",
-    "Adjoint(SX)": "vi",
-    "CNOT": "cnot",
-    "SWAP": "swap",
-}
-# PennyLane name -> IonQ qis gate, for one-angle rotations (``rotation`` in radians).
-QIS_ROTATIONS: dict[str, str] = {
-    "RX": "rx",
-    "RY": "ry",
-    "RZ": "rz",
-    "IsingXX": "xx",
-    "IsingYY": "yy",
-    "IsingZZ": "zz",
-}
-# Two-qubit gates each native family executes.
-NATIVE_TWO_QUBIT: dict[str, frozenset[str]] = {
-    "ms": frozenset({"IsingXX", "IsingZZ", "CNOT", "CZ"}),
-    "zz": frozenset({"IsingXX", "IsingZZ", "CNOT", "CZ"}),
+CAPABILITIES_FILE = Path(__file__).with_name("ionq.toml")
+"""The device's capabilities file: its gate set."""
+QIS_OPERATIONS = frozenset(DeviceCapabilities.from_toml_file(str(CAPABILITIES_FILE)).gate_set())
+"""Names of the PennyLane operations the ``qis`` gate set runs (``ionq.toml``)."""
+with CAPABILITIES_FILE.open("rb") as _file:
+    _NATIVE_TWO_QUBIT = frozenset(tomllib.load(_file)["qnative"]["native"]["two_qubit"])
+NATIVE_TWO_QUBIT: dict[str, frozenset[str]] = dict.fromkeys(NATIVE_ENTANGLERS, _NATIVE_TWO_QUBIT)
+"""Two-qubit gates each native entangler executes (``ionq.toml``, ``[qnative.native]``)."""
+
+
+_HINTS = {
+    "qis": "decompose it into the gates of ionq.toml first, e.g. with "
+    "qp.transforms.decompose(tape, gate_set=QIS_OPERATIONS)",
+    "native": "decompose it into single-qubit gates and CNOT, CZ, IsingXX or IsingZZ first",
 }
 
 
-# Operations with no effect on measured probabilities: compiled to nothing.
-NO_OPS = frozenset({"GlobalPhase", "Identity", "Barrier"})
+def _unsupported(op: Operator, gateset: str) -> UnsupportedCircuitError:
+    """The error for an operation the ``gateset`` table cannot translate."""
+    return UnsupportedCircuitError(
+        f"{op.name} on wires {op.wires.tolist()} has no IonQ {gateset!r} translation. "
+        "qnative.ionq decomposes circuits into its gate set before translating them, so this "
+        f"operation reached translation undecomposed: {_HINTS[gateset]} (or report it if the "
+        "device sent it)."
+    )
 
 
-def qis_supports(op: qp.operation.Operator) -> bool:
-    """Whether ``op`` translates directly to a ``qis`` gate (or to nothing)."""
-    return op.name in QIS_GATES or op.name in QIS_ROTATIONS or op.name in NO_OPS
+# --- the qis table: PennyLane operation -> IonQ qis gate name (None: no gate) -------------------
 
 
-def native_supports(op: qp.operation.Operator, entangler: str) -> bool:
+@singledispatch
+def qis_gate(op: Operator) -> str | None:
+    """The IonQ ``qis`` gate ``op`` translates to (``None``: it compiles to nothing).
+
+    Raises:
+        UnsupportedCircuitError: for an operation outside the ``qis`` gate set, naming it
+    """
+    raise _unsupported(op, "qis")
+
+
+@qis_gate.register
+def _(op: qp.PauliX) -> str:
+    return "x"
+
+
+@qis_gate.register
+def _(op: qp.PauliY) -> str:
+    return "y"
+
+
+@qis_gate.register
+def _(op: qp.PauliZ) -> str:
+    return "z"
+
+
+@qis_gate.register
+def _(op: qp.Hadamard) -> str:
+    return "h"
+
+
+@qis_gate.register
+def _(op: qp.S) -> str:
+    return "s"
+
+
+@qis_gate.register
+def _(op: qp.T) -> str:
+    return "t"
+
+
+@qis_gate.register
+def _(op: qp.SX) -> str:
+    return "v"
+
+
+@qis_gate.register
+def _(op: qp.CNOT) -> str:
+    return "cnot"
+
+
+@qis_gate.register
+def _(op: qp.SWAP) -> str:
+    return "swap"
+
+
+@qis_gate.register
+def _(op: qp.RX) -> str:
+    return "rx"
+
+
+@qis_gate.register
+def _(op: qp.RY) -> str:
+    return "ry"
+
+
+@qis_gate.register
+def _(op: qp.RZ) -> str:
+    return "rz"
+
+
+@qis_gate.register
+def _(op: qp.IsingXX) -> str:
+    return "xx"
+
+
+@qis_gate.register
+def _(op: qp.IsingYY) -> str:
+    return "yy"
+
+
+@qis_gate.register
+def _(op: qp.IsingZZ) -> str:
+    return "zz"
+
+
+@qis_gate.register(qp.Identity)
+@qis_gate.register(qp.GlobalPhase)
+@qis_gate.register(qp.Barrier)
+def _no_op(op: Operator) -> None:
+    """No effect on measured probabilities: no gate."""
+    return None
+
+
+@qis_gate.register
+def _(op: Adjoint) -> str:
+    return _qis_adjoint(op.base, op)
+
+
+@singledispatch
+def _qis_adjoint(base: Operator, op: Adjoint) -> str:
+    """The ``qis`` gate of ``op = Adjoint(base)``."""
+    raise _unsupported(op, "qis")
+
+
+@_qis_adjoint.register
+def _(base: qp.S, op: Adjoint) -> str:
+    return "si"
+
+
+@_qis_adjoint.register
+def _(base: qp.T, op: Adjoint) -> str:
+    return "ti"
+
+
+@_qis_adjoint.register
+def _(base: qp.SX, op: Adjoint) -> str:
+    return "vi"
+
+
+NO_OPS = frozenset(cls.__name__ for cls, fn in qis_gate.registry.items() if fn is _no_op)
+"""Operations with no effect on measured probabilities: compiled to nothing."""
+
+
+def qis_supports(op: Operator) -> bool:
+    """Whether ``op`` translates directly to a ``qis`` gate (or to nothing): ``ionq.toml``."""
+    return op.name in QIS_OPERATIONS
+
+
+def native_supports(op: Operator, entangler: str) -> bool:
     """Whether ``op`` compiles directly to ``native`` gates with ``entangler`` (ms or zz)."""
     if op.name in NATIVE_TWO_QUBIT[entangler] or op.name in NO_OPS:
         return True
@@ -92,15 +234,22 @@ def native_supports(op: qp.operation.Operator, entangler: str) -> bool:
     return len(op.wires) == 1 and op.has_matrix
 
 
-@dataclass(frozen=True, slots=True)
-class _Step:
+# --- compiled templates -------------------------------------------------------------------------
+
+Emit = Callable[..., None]
+"""A native step's pulse emitter: ``emit(frames, entangler, step, data, out)``."""
+
+
+class _Step(NamedTuple):
     """One source gate: its kind, qubit indices and where its parameters sit in the tape."""
 
     name: str
     qubits: tuple[int, ...]
     params: slice
-    op: qp.operation.Operator  # the source gate, for matrices of single-qubit gates
+    op: Operator  # the source gate, for matrices of single-qubit gates
     angles: tuple[float, float, float] | None = None  # ZYZ angles of a parameter-free gate
+    gate: str | None = None  # qis: the IonQ gate
+    emit: Emit | None = None  # native: what emits its pulses
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,8 +272,11 @@ class CircuitTemplate:
         """The IonQ gate list for the tape parameters ``parameters`` (``tape.data`` order)."""
         data = [float(p) if np.ndim(p) == 0 else p for p in parameters]
         if self.gateset == "qis":
-            return [_qis_gate(step, data[step.params]) for step in self.steps]
-        return _native_gates(self.steps, data, self.qubits, self.entangler)
+            return [_qis_bind(step, data) for step in self.steps]
+        frames, out, entangler = _Frames(self.qubits), [], self.entangler
+        for step in self.steps:
+            step.emit(frames, entangler, step, data, out)
+        return out
 
 
 def compile_circuit(
@@ -136,43 +288,56 @@ def compile_circuit(
         UnsupportedCircuitError: for a gate the gate set cannot express, naming it
     """
     index = {wire: i for i, wire in enumerate(wire_order)}
-    supported: Callable[[Any], bool] = (
-        qis_supports if gateset == "qis" else lambda op: native_supports(op, entangler)
-    )
     steps, position = [], 0
     for op in tape.operations:
         n = len(op.data)
-        if not supported(op):
-            raise UnsupportedCircuitError(
-                f"{op.name} on wires {op.wires.tolist()} has no IonQ {gateset!r} translation "
-                f"(entangler {entangler!r}); the device decomposes supported circuits, so this "
-                "gate reached translation undecomposed: report it, or decompose it yourself."
-            )
-        if op.name not in NO_OPS:
-            qubits = tuple(index[w] for w in op.wires)
-            fixed = gateset == "native" and n == 0 and len(qubits) == 1
-            angles = zyz_angles(qp.matrix(op)) if fixed else None
-            steps.append(_Step(op.name, qubits, slice(position, position + n), op, angles))
+        params = slice(position, position + n)
         position += n
+        if gateset == "qis":
+            gate = qis_gate(op)
+            if gate is not None:
+                steps.append(
+                    _Step(op.name, tuple(index[w] for w in op.wires), params, op, gate=gate)
+                )
+            continue
+        emit = _native_step(op)
+        if emit is not None:
+            qubits = tuple(index[w] for w in op.wires)
+            angles = zyz_angles(qp.matrix(op)) if emit is _emit_fixed else None
+            steps.append(_Step(op.name, qubits, params, op, angles, emit=emit))
     return CircuitTemplate(gateset, len(wire_order), tuple(steps), entangler)
 
 
-# --- qis ----------------------------------------------------------------------------------------
+def translatable(gateset: str = "qis") -> frozenset[str]:
+    """Names of the operations the translation table handles by name.
+
+    ``qis``: every operation :func:`qis_gate` translates (compare ``ionq.toml``'s gates);
+    ``native``: the two-qubit gates of the native table (compare ``ionq.toml``'s
+    ``[qnative.native]``; single-qubit gates with a matrix compile generically).
+    """
+    if gateset == "native":
+        return frozenset(c.__name__ for c in _native_step.registry if _two_qubit_class(c))
+    names = {c.__name__ for c in qis_gate.registry if c not in (object, Adjoint)}
+    adjoints = {f"Adjoint({c.__name__})" for c in _qis_adjoint.registry if c is not object}
+    return frozenset(names | adjoints)
 
 
-def _qis_gate(step: _Step, params: Sequence[float]) -> dict[str, Any]:
-    qubits = step.qubits
-    if step.name in QIS_ROTATIONS:
-        gate = {"gate": QIS_ROTATIONS[step.name], "rotation": params[0]}
-    else:
-        gate = {"gate": QIS_GATES[step.name]}
-    if step.name == "CNOT":
-        gate.update(control=qubits[0], target=qubits[1])
-    elif len(qubits) == 1:
-        gate["target"] = qubits[0]
-    else:
-        gate["targets"] = list(qubits)
-    return gate
+def _two_qubit_class(cls: type) -> bool:
+    return getattr(cls, "num_wires", None) == 2
+
+
+def _qis_bind(step: _Step, data: Sequence[float]) -> dict[str, Any]:
+    """The IonQ gate of a qis step (``data``: all the tape's parameters)."""
+    gate, qubits, first = step.gate, step.qubits, step.params.start
+    if first == step.params.stop:  # no parameter
+        if gate == "cnot":
+            return {"gate": gate, "control": qubits[0], "target": qubits[1]}
+        if len(qubits) == 1:
+            return {"gate": gate, "target": qubits[0]}
+        return {"gate": gate, "targets": list(qubits)}
+    if len(qubits) == 1:
+        return {"gate": gate, "rotation": data[first], "target": qubits[0]}
+    return {"gate": gate, "rotation": data[first], "targets": list(qubits)}
 
 
 # --- native -------------------------------------------------------------------------------------
@@ -257,44 +422,115 @@ def _entangle(frames, entangler, a, b, theta, out) -> None:
         _single(frames, q, _HADAMARD, out)
 
 
-def _two_qubit(frames, entangler, step, params, out) -> None:
+# Emitters: emit(frames, entangler, step, data, out) appends a step's pulses to ``out``; ``data``
+# holds all the tape's parameters (the step's are ``data[step.params]``).
+
+
+def _emit_rz(frames, entangler, step, data, out) -> None:
+    """RZ is virtual: it only shifts the qubit's frame."""
+    frames.angle[step.qubits[0]] += data[step.params.start]
+
+
+def _emit_ry(frames, entangler, step, data, out) -> None:
+    """RY(b) = GPI2(0) RZ(-b) GPI2(0.5), as :func:`_ry` (inlined: the commonest pulse)."""
+    q = step.qubits[0]
+    out.append({"gate": "gpi2", "target": q, "phase": frames.phase(q, 0.5)})
+    frames.angle[q] -= data[step.params.start]
+    out.append({"gate": "gpi2", "target": q, "phase": frames.phase(q, 0.0)})
+
+
+def _emit_fixed(frames, entangler, step, data, out) -> None:
+    """A gate without parameters: its ZYZ angles were computed at compile time."""
+    _single(frames, step.qubits[0], step.angles, out)
+
+
+def _emit_bound(frames, entangler, step, data, out) -> None:
+    """A parametrised single-qubit gate: its matrix at these parameters."""
+    op = qp.ops.functions.bind_new_parameters(step.op, data[step.params])
+    _single(frames, step.qubits[0], zyz_angles(qp.matrix(op)), out)
+
+
+def _emit_cnot(frames, entangler, step, data, out) -> None:
+    """CNOT = RY_c(pi/2), XX(pi/2), RX_c(-pi/2), RX_t(-pi/2), RY_c(-pi/2) (time order)."""
     a, b = step.qubits
-    if step.name == "IsingZZ" and entangler == "zz":
-        _zz(a, b, params[0], out)
-    elif step.name == "IsingXX":
-        _entangle(frames, entangler, a, b, params[0], out)
-    elif step.name == "CNOT":
-        # CNOT = RY_c(pi/2), XX(pi/2), RX_c(-pi/2), RX_t(-pi/2), RY_c(-pi/2) (time order).
-        _single(frames, a, _RY_HALF, out)
-        _entangle(frames, entangler, a, b, math.pi / 2, out)
-        _single(frames, a, _RX_MINUS_HALF, out)
-        _single(frames, b, _RX_MINUS_HALF, out)
-        _single(frames, a, _RY_MINUS_HALF, out)
-    elif step.name == "CZ":
-        _single(frames, b, _HADAMARD, out)
-        _two_qubit(frames, entangler, _Step("CNOT", (a, b), slice(0, 0), step.op), (), out)
-        _single(frames, b, _HADAMARD, out)
-    else:  # IsingZZ on an MS backend: H H XX H H
-        for q in (a, b):
-            _single(frames, q, _HADAMARD, out)
-        _entangle(frames, entangler, a, b, params[0], out)
-        for q in (a, b):
-            _single(frames, q, _HADAMARD, out)
+    _single(frames, a, _RY_HALF, out)
+    _entangle(frames, entangler, a, b, math.pi / 2, out)
+    _single(frames, a, _RX_MINUS_HALF, out)
+    _single(frames, b, _RX_MINUS_HALF, out)
+    _single(frames, a, _RY_MINUS_HALF, out)
 
 
-def _native_gates(steps, data, n_qubits: int, entangler: str) -> list[dict[str, Any]]:
-    frames, out = _Frames(n_qubits), []
-    for step in steps:
-        params = data[step.params]
-        if len(step.qubits) == 2:
-            _two_qubit(frames, entangler, step, params, out)
-        elif step.name == "RZ":
-            frames.angle[step.qubits[0]] += params[0]
-        elif step.name == "RY":
-            _ry(frames, step.qubits[0], params[0], out)
-        elif step.angles is not None:  # a gate without parameters: angles from compile time
-            _single(frames, step.qubits[0], step.angles, out)
-        else:
-            op = qp.ops.functions.bind_new_parameters(step.op, params)
-            _single(frames, step.qubits[0], zyz_angles(qp.matrix(op)), out)
-    return out
+def _emit_cz(frames, entangler, step, data, out) -> None:
+    """CZ = H_t CNOT H_t."""
+    _single(frames, step.qubits[1], _HADAMARD, out)
+    _emit_cnot(frames, entangler, step, data, out)
+    _single(frames, step.qubits[1], _HADAMARD, out)
+
+
+def _emit_xx(frames, entangler, step, data, out) -> None:
+    _entangle(frames, entangler, *step.qubits, data[step.params.start], out)
+
+
+def _emit_zz(frames, entangler, step, data, out) -> None:
+    a, b = step.qubits
+    theta = data[step.params.start]
+    if entangler == "zz":
+        _zz(a, b, theta, out)
+        return
+    for q in (a, b):  # on an MS backend: H H XX H H
+        _single(frames, q, _HADAMARD, out)
+    _entangle(frames, entangler, a, b, theta, out)
+    for q in (a, b):
+        _single(frames, q, _HADAMARD, out)
+
+
+# --- the native table: PennyLane operation -> pulse emitter (None: no pulse) -------------------
+
+
+@singledispatch
+def _native_step(op: Operator) -> Emit | None:
+    """Any other single-qubit gate with a matrix compiles through its ZYZ angles.
+
+    Raises:
+        UnsupportedCircuitError: for anything else (the device decomposes it first)
+    """
+    if op.data and isinstance(op, SymbolicOp | CompositeOp):
+        raise _unsupported(op, "native")  # rebinding their parameters is not uniform
+    if len(op.wires) != 1 or not op.has_matrix:
+        raise _unsupported(op, "native")
+    return _emit_bound if op.data else _emit_fixed
+
+
+_native_step.register(qp.Identity, _no_op)
+_native_step.register(qp.GlobalPhase, _no_op)
+_native_step.register(qp.Barrier, _no_op)
+
+
+@_native_step.register
+def _(op: qp.RZ) -> Emit:
+    return _emit_rz
+
+
+@_native_step.register
+def _(op: qp.RY) -> Emit:
+    return _emit_ry
+
+
+@_native_step.register
+def _(op: qp.CNOT) -> Emit:
+    return _emit_cnot
+
+
+@_native_step.register
+def _(op: qp.CZ) -> Emit:
+    return _emit_cz
+
+
+@_native_step.register
+def _(op: qp.IsingXX) -> Emit:
+    return _emit_xx
+
+
+@_native_step.register
+def _(op: qp.IsingZZ) -> Emit:
+    return _emit_zz

@@ -29,6 +29,8 @@ from typing import Any
 
 import numpy as np
 
+import pennylane_qnative.ionq.backends as wire
+
 __all__ = [
     "BACKENDS",
     "NOISE_MODELS",
@@ -41,28 +43,6 @@ __all__ = [
 ]
 
 _NAMESPACE = uuid.UUID("6f1d3c1e-7b0a-4c1e-9a58-0e4c4ad0f00d")
-_QIS = (
-    "x",
-    "y",
-    "z",
-    "h",
-    "s",
-    "si",
-    "t",
-    "ti",
-    "v",
-    "vi",
-    "rx",
-    "ry",
-    "rz",
-    "cnot",
-    "swap",
-    "xx",
-    "yy",
-    "zz",
-    "not",
-    "pauliexp",
-)
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -75,77 +55,65 @@ class NoiseModel:
     readout: float
 
 
-NOISE_MODELS: dict[str, NoiseModel | None] = {
-    "ideal": None,
-    "harmony": NoiseModel(name="harmony", p1=1e-3, p2=2e-2, readout=5e-3),
-    "harmony-1": NoiseModel(name="harmony-1", p1=1e-3, p2=2e-2, readout=5e-3),
-    "harmony-2": NoiseModel(name="harmony-2", p1=1e-3, p2=2e-2, readout=5e-3),
-    "aria-1": NoiseModel(name="aria-1", p1=5e-4, p2=1e-2, readout=4e-3),
-    "aria-2": NoiseModel(name="aria-2", p1=5e-4, p2=1e-2, readout=4e-3),
-    "forte-1": NoiseModel(name="forte-1", p1=2e-4, p2=5e-3, readout=3e-3),
-    "forte-enterprise-1": NoiseModel(name="forte-enterprise-1", p1=2e-4, p2=5e-3, readout=3e-3),
+# Emulator-specific: the simulated error rates of each family of noise models.
+_RATES = {
+    "harmony": {"p1": 1e-3, "p2": 2e-2, "readout": 5e-3},
+    "aria": {"p1": 5e-4, "p2": 1e-2, "readout": 4e-3},
+    "forte": {"p1": 2e-4, "p2": 5e-3, "readout": 3e-3},
 }
-"""Noise models accepted in ``noise.model`` (contract section 2.4)."""
+NOISE_MODELS: dict[str, NoiseModel | None] = {
+    name: None if name == "ideal" else NoiseModel(name=name, **_RATES[name.split("-")[0]])
+    for name in sorted(wire.NOISE_MODELS)
+}
+"""The simulated model of each name in :data:`pennylane_qnative.ionq.backends.NOISE_MODELS`."""
+
+# Emulator-specific, by native entangler (Aria-class, Forte-class): the noise model a QPU without
+# a model of its own name runs with, and the queue time ``GET /backends`` reports.
+_FAMILY_NOISE = {"ms": "aria-1", "zz": "forte-1"}
+_QUEUE_MS = {"simulator": 1000, "ms": 1_181_215, "zz": 3_600_000}
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
 class Backend:
-    """One emulated backend."""
+    """One emulated backend: a backend of the wire table plus what the emulator simulates."""
 
-    name: str
-    qubits: int
-    native_gates: tuple[str, ...]
+    info: wire.BackendInfo
     noise: str
     average_queue_time_ms: int
     status: str = "available"
 
     @property
+    def name(self) -> str:
+        """The backend's name."""
+        return self.info.name
+
+    @property
+    def qubits(self) -> int:
+        """Its qubits."""
+        return self.info.qubits
+
+    @property
+    def native_gates(self) -> tuple[str, ...]:
+        """The native gates it runs (without ``nop``, which every backend accepts)."""
+        return self.info.native_gates
+
+    @property
     def is_simulator(self) -> bool:
         """Whether this is the (free) simulator."""
-        return self.name == "simulator"
+        return self.info.is_simulator
 
 
-BACKENDS: dict[str, Backend] = {
-    b.name: b
-    for b in (
-        Backend(
-            name="simulator",
-            qubits=29,
-            native_gates=("gpi", "gpi2", "ms", "zz"),
-            noise="ideal",
-            average_queue_time_ms=1000,
-        ),
-        Backend(
-            name="qpu.aria-1",
-            qubits=25,
-            native_gates=("gpi", "gpi2", "ms"),
-            noise="aria-1",
-            average_queue_time_ms=1_181_215,
-        ),
-        Backend(
-            name="qpu.aria-2",
-            qubits=25,
-            native_gates=("gpi", "gpi2", "ms"),
-            noise="aria-2",
-            average_queue_time_ms=1_181_215,
-        ),
-        Backend(
-            name="qpu.forte-1",
-            qubits=36,
-            native_gates=("gpi", "gpi2", "zz"),
-            noise="forte-1",
-            average_queue_time_ms=3_600_000,
-        ),
-        Backend(
-            name="qpu.forte-enterprise-1",
-            qubits=36,
-            native_gates=("gpi", "gpi2", "zz"),
-            noise="forte-enterprise-1",
-            average_queue_time_ms=3_600_000,
-        ),
-    )
-}
-"""The catalogue served by ``GET /backends``."""
+def _emulated(info: wire.BackendInfo) -> Backend:
+    """``info`` with its simulated noise model and queue time."""
+    if info.is_simulator:
+        return Backend(info=info, noise="ideal", average_queue_time_ms=_QUEUE_MS["simulator"])
+    own = info.name.removeprefix("qpu.")
+    noise = own if own in NOISE_MODELS else _FAMILY_NOISE[info.native_entangler]
+    return Backend(info=info, noise=noise, average_queue_time_ms=_QUEUE_MS[info.native_entangler])
+
+
+BACKENDS: dict[str, Backend] = {name: _emulated(info) for name, info in wire.BACKENDS.items()}
+"""The catalogue served by ``GET /backends``: every backend of the wire table."""
 
 
 def noise_model_for(backend: str, requested: str | None) -> NoiseModel | None:
@@ -193,11 +161,11 @@ def backend_json(backend: Backend) -> dict[str, Any]:
         "average_queue_time": backend.average_queue_time_ms,
         "last_updated": "2026-01-01T00:00:00Z",
         "degraded": False,
-        "supported_gates": list(_QIS),
+        "supported_gates": sorted(wire.QIS_GATES),
         "supported_native_gates": list(backend.native_gates),
     }
     if backend.is_simulator:
-        data["noise_models"] = list(NOISE_MODELS)
+        data["noise_models"] = sorted(backend.info.noise_models)
         data["supported_error_mitigations"] = []
     else:
         data["characterization_id"] = characterization_id(backend.name)
@@ -211,7 +179,7 @@ def characterization_id(backend: str) -> str:
 
 
 def characterization_json(backend: Backend) -> dict[str, Any]:
-    """The current ``Characterization`` of a QPU backend (all-to-all connectivity)."""
+    """The current ``Characterization`` of a QPU backend (its connectivity: the wire table's)."""
     model = NOISE_MODELS[backend.noise]
     assert model is not None
     n = backend.qubits
@@ -220,7 +188,7 @@ def characterization_json(backend: Backend) -> dict[str, Any]:
         "backend": backend.name,
         "date": "2026-01-01T00:00:00Z",
         "qubits": n,
-        "connectivity": [[a, b] for a in range(n) for b in range(a + 1, n)],
+        "connectivity": backend.info.coupling_map(),
         "fidelity": {
             "spam": {"median": 1 - model.readout, "stderr": None},
             "1q": {"median": 1 - model.p1, "stderr": None},

@@ -14,15 +14,15 @@ from dataclasses import dataclass, field
 
 from pennylane_qnative.emulator.faults import FaultConfig
 from pennylane_qnative.emulator.latency import LatencyModel, Profile
+from pennylane_qnative.emulator.simulation import MAX_QUBITS
 from pennylane_qnative.exceptions import ConfigurationError
+from pennylane_qnative.ionq.backends import MAX_BODY_BYTES
 from pennylane_qnative.ionq.pricing import DEFAULT_RATE_CARD, RateCard
 
 __all__ = ["KEYS_ENV", "MAX_BODY_BYTES", "EmulatorConfig", "keys_from_env"]
 
 KEYS_ENV = "QNATIVE_EMULATOR_KEYS"
 """Environment variable holding comma-separated accepted API keys."""
-MAX_BODY_BYTES = 10 * 1024 * 1024
-"""Request bodies above 10 MB are refused with 413."""
 
 
 def keys_from_env() -> tuple[str, ...]:
@@ -77,9 +77,9 @@ class EmulatorConfig:
             raise ConfigurationError(
                 f"EmulatorConfig.root must look like '/prefix' (or be empty), got {self.root!r}."
             )
-        if not 1 <= self.max_simulated_qubits <= 29:
+        if not 1 <= self.max_simulated_qubits <= MAX_QUBITS:
             raise ConfigurationError(
-                "EmulatorConfig.max_simulated_qubits must be in [1, 29], "
+                f"EmulatorConfig.max_simulated_qubits must be in [1, {MAX_QUBITS}], "
                 f"got {self.max_simulated_qubits!r}."
             )
         if any(not key for key in self.api_keys):

@@ -29,14 +29,18 @@ from typing import Any
 
 from pennylane_qnative.emulator.backends import BACKENDS, NOISE_MODELS
 from pennylane_qnative.emulator.latency import Timeline
-from pennylane_qnative.emulator.simulation import (
-    MAX_QUBITS,
+from pennylane_qnative.emulator.simulation import GateError, gate_wires
+from pennylane_qnative.exceptions import QnativeError
+from pennylane_qnative.ionq.backends import (
+    DEFAULT_SHOTS,
+    MAX_METADATA_VALUE_CHARS,
+    MAX_NOISE_SEED,
+    MAX_SHOTS,
     NATIVE_GATES,
     QIS_GATES,
-    GateError,
-    gate_wires,
 )
-from pennylane_qnative.exceptions import QnativeError
+from pennylane_qnative.ionq.backends import MAX_CIRCUITS_PER_JOB as MAX_CIRCUITS
+from pennylane_qnative.ionq.backends import MAX_GATES_PER_JOB as MAX_GATES
 from pennylane_qnative.ionq.pricing import GateCounts, count_gates
 
 __all__ = [
@@ -53,9 +57,8 @@ __all__ = [
     "status_at",
 ]
 
-MAX_SHOTS = 1_000_000
-MAX_CIRCUITS = 5_000
-MAX_GATES = 150_000
+# The widest register any backend has (each job is then held to its own backend's qubits).
+_WIDEST = max(b.qubits for b in BACKENDS.values())
 SINGLE = "ionq.circuit.v1"
 MULTI = "ionq.multi-circuit.v1"
 TERMINAL = frozenset({"completed", "failed", "canceled"})
@@ -151,9 +154,13 @@ def _metadata(value: Any) -> dict[str, str] | None:
     if value is None:
         return None
     if not isinstance(value, dict) or not all(
-        isinstance(k, str) and isinstance(v, str) and len(v) <= 40_000 for k, v in value.items()
+        isinstance(k, str) and isinstance(v, str) and len(v) <= MAX_METADATA_VALUE_CHARS
+        for k, v in value.items()
     ):
-        raise _bad('"metadata" must map strings to strings of at most 40000 chars.', "metadata")
+        raise _bad(
+            f'"metadata" must map strings to strings of at most {MAX_METADATA_VALUE_CHARS} chars.',
+            "metadata",
+        )
     return value
 
 
@@ -165,7 +172,7 @@ def _noise(value: Any, backend: str) -> dict[str, Any] | None:
         raise _bad(f'"noise.model" must be one of {sorted(NOISE_MODELS)}.', "noise")
     seed = value.get("seed")
     if seed is not None:
-        _int(seed, "noise.seed", 0, 2**31 - 1)
+        _int(seed, "noise.seed", 0, MAX_NOISE_SEED)
     return {"model": value.get("model", "ideal"), **({"seed": seed} if seed is not None else {})}
 
 
@@ -198,7 +205,7 @@ def _is_list(entry: dict[str, Any]) -> bool:
 def _circuit(entry: Any, parent: Mapping[str, Any], backend: str) -> CircuitSpec:
     if not isinstance(entry, dict):
         raise _bad('each element of "input.circuits" must be an object.', "input.circuits")
-    qubits = _int(entry.get("qubits", parent.get("qubits")), "input.qubits", 1, MAX_QUBITS + 7)
+    qubits = _int(entry.get("qubits", parent.get("qubits")), "input.qubits", 1, _WIDEST)
     limit = BACKENDS[backend].qubits
     if qubits > limit:
         raise _bad(
@@ -272,7 +279,7 @@ def parse_job(payload: Any) -> JobSpec:
         type=job_type,
         backend=backend,
         name=str(name) if name is not None else None,
-        shots=100 if shots is None else _int(shots, "shots", 1, MAX_SHOTS),
+        shots=DEFAULT_SHOTS if shots is None else _int(shots, "shots", 1, MAX_SHOTS),
         metadata=_metadata(payload.get("metadata")),
         noise=_noise(payload.get("noise"), backend),
         settings=settings,

@@ -31,6 +31,7 @@ from pennylane_qnative.emulator.jobs import (
 from pennylane_qnative.emulator.latency import plan
 from pennylane_qnative.emulator.simulation import GateError
 from pennylane_qnative.emulator.state import STATE, EmulatorState
+from pennylane_qnative.ionq.backends import DEFAULT_SHOTS, MAX_SHOTS
 from pennylane_qnative.ionq.pricing import GateCounts, estimate_cost
 
 __all__ = ["add_routes", "read_json"]
@@ -286,13 +287,13 @@ async def _estimate(request: web.Request) -> web.Response:
         raise EmulatorHTTPError(
             400, f'"backend" must be one of {sorted(BACKENDS)}, got {backend!r}.', keys=["backend"]
         )
-    shots = _query_int(request, "shots", 100)
+    shots = _query_int(request, "shots", DEFAULT_SHOTS)
     counts = GateCounts(
         one_qubit=_query_int(request, "1q_gates", 0), two_qubit=_query_int(request, "2q_gates", 0)
     )
     mitigation = request.query.get("error_mitigation", "false").lower() in ("true", "1")
-    if not 1 <= shots <= 1_000_000 or counts.one_qubit < 0 or counts.two_qubit < 0:
-        raise EmulatorHTTPError(400, "shots must be in [1, 1e6] and gate counts >= 0.")
+    if not 1 <= shots <= MAX_SHOTS or counts.one_qubit < 0 or counts.two_qubit < 0:
+        raise EmulatorHTTPError(400, f"shots must be in [1, {MAX_SHOTS:,}] and gate counts >= 0.")
     card = state.config.rate_card
     cost = estimate_cost(
         backend=backend,

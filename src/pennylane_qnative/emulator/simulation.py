@@ -33,10 +33,10 @@ from typing import Any
 
 import numpy as np
 
+from pennylane_qnative.ionq.backends import BACKENDS, NATIVE_GATES, QIS_GATES
+
 __all__ = [
     "MAX_QUBITS",
-    "NATIVE_GATES",
-    "QIS_GATES",
     "GateError",
     "gate_matrix",
     "gate_wires",
@@ -46,7 +46,7 @@ __all__ = [
     "sparse",
 ]
 
-MAX_QUBITS = 29
+MAX_QUBITS = BACKENDS["simulator"].qubits
 """The largest register the emulator will simulate (the IonQ simulator's limit)."""
 
 _I2 = np.eye(2, dtype=complex)
@@ -78,10 +78,6 @@ _FIXED = {
 _ROTATIONS = {"rx": _X, "ry": _Y, "rz": _Z}
 _ISING = {"xx": np.kron(_X, _X), "yy": np.kron(_Y, _Y), "zz": np.kron(_Z, _Z)}
 
-QIS_GATES = frozenset({*_FIXED, *_ROTATIONS, *_ISING, "pauliexp"})
-"""Gate names of the ``qis`` gate set."""
-NATIVE_GATES = frozenset({"gpi", "gpi2", "ms", "zz", "nop"})
-"""Gate names of the ``native`` gate set."""
 _TWO_TARGET = frozenset({"swap", "xx", "yy", "zz", "ms"})
 
 

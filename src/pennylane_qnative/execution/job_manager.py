@@ -54,10 +54,11 @@ from pennylane_qnative.execution.packing import (
     pack_circuits,
 )
 from pennylane_qnative.execution.runner import EventLoopRunner, shared_runner
-from pennylane_qnative.ionq._retry import PollPolicy, RetryPolicy
+from pennylane_qnative.ionq.backends import MAX_CIRCUITS_PER_JOB
 from pennylane_qnative.ionq.client import IonQClient
 from pennylane_qnative.ionq.models import Circuit, JobRequest, Probabilities
 from pennylane_qnative.ionq.pricing import DEFAULT_RATE_CARD, GateCounts, RateCard
+from pennylane_qnative.ionq.retry import PollPolicy, RetryPolicy
 
 __all__ = [
     "BatchReport",
@@ -479,7 +480,7 @@ class CircuitBatchManager:
         backend: str = "simulator",
         noise: Mapping[str, Any] | None = None,
         settings: Mapping[str, Any] | None = None,
-        max_circuits_per_job: int = 5_000,
+        max_circuits_per_job: int = MAX_CIRCUITS_PER_JOB,
         max_concurrent_jobs: int = 8,
         timeout: float | None = 3600.0,
         journal: bool = True,

@@ -9,7 +9,8 @@ journal digest. The estimate, the budget, the journal and job creation all read 
 **Example**
 
 >>> from pennylane_qnative.execution.packing import JobLimits, JobSettings, pack_batch
->>> from pennylane_qnative.ionq.models import Circuit
+>>> from pennylane_qnative.ionq.backends import MAX_BODY_BYTES, MAX_CIRCUITS_PER_JOB, MAX_GATES_PER_JOB
+from pennylane_qnative.ionq.models import Circuit
 >>> circuits = [Circuit(qubits=1, gates=({"gate": "h", "target": 0},))] * 5
 >>> packed = pack_batch(circuits, 100, settings=JobSettings(limits=JobLimits(max_circuits=2)))
 >>> packed.spans, packed.estimate_usd
@@ -27,6 +28,7 @@ from typing import Any
 
 from pennylane_qnative.exceptions import ConfigurationError, UnsupportedCircuitError
 from pennylane_qnative.execution.journal import batch_digest
+from pennylane_qnative.ionq.backends import MAX_BODY_BYTES, MAX_CIRCUITS_PER_JOB, MAX_GATES_PER_JOB
 from pennylane_qnative.ionq.models import Circuit
 from pennylane_qnative.ionq.pricing import (
     DEFAULT_RATE_CARD,
@@ -63,12 +65,12 @@ class JobLimits:
         ConfigurationError: if a limit is not a positive integer or exceeds the API's
     """
 
-    max_circuits: int = 5_000
-    max_gates: int = 150_000
-    max_bytes: int = 10 * 1024 * 1024
+    max_circuits: int = MAX_CIRCUITS_PER_JOB
+    max_gates: int = MAX_GATES_PER_JOB
+    max_bytes: int = MAX_BODY_BYTES
 
     def __post_init__(self) -> None:
-        for name, api in (("max_circuits", 5_000), ("max_gates", 150_000)):
+        for name, api in (("max_circuits", MAX_CIRCUITS_PER_JOB), ("max_gates", MAX_GATES_PER_JOB)):
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= api:
                 raise ConfigurationError(

@@ -5,9 +5,10 @@ This package knows nothing of PennyLane and imports none of it.
 * :class:`IonQClient` — async httpx client for the v0.4 API (retries, idempotent creation).
 * :mod:`~pennylane_qnative.ionq.models` — :class:`Circuit`, :class:`JobRequest`, :class:`Job`...
 * :mod:`~pennylane_qnative.ionq.pricing` — the rate card and cost estimator.
+* :mod:`~pennylane_qnative.ionq.retry` — :class:`RetryPolicy`, :class:`PollPolicy` and their
+  backoff schedules.
 """
 
-from pennylane_qnative.ionq._retry import PollPolicy, RetryPolicy
 from pennylane_qnative.ionq.client import DEFAULT_API_URL, IonQClient
 from pennylane_qnative.ionq.models import (
     Circuit,
@@ -21,6 +22,7 @@ from pennylane_qnative.ionq.models import (
     JobStatus,
     Probabilities,
 )
+from pennylane_qnative.ionq.retry import PollPolicy, RetryPolicy
 
 __all__ = [
     "DEFAULT_API_URL",

@@ -51,14 +51,6 @@ from pennylane_qnative.exceptions import (
     JobFailedError,
     JobTimeoutError,
 )
-from pennylane_qnative.ionq._retry import (
-    PollPolicy,
-    RetryPolicy,
-    is_retryable_status,
-    parse_retry_after,
-    poll_delay,
-    retry_delay,
-)
 from pennylane_qnative.ionq.models import (
     CLIENT_ID_KEY,
     CostEstimate,
@@ -70,6 +62,14 @@ from pennylane_qnative.ionq.models import (
     JobStatus,
     Probabilities,
     parse_probabilities,
+)
+from pennylane_qnative.ionq.retry import (
+    PollPolicy,
+    RetryPolicy,
+    is_retryable_status,
+    parse_retry_after,
+    poll_delay,
+    retry_delay,
 )
 
 __all__ = [
@@ -511,7 +511,7 @@ class IonQClient:
         """Poll until the job ends; ``deadline`` is a :func:`time.monotonic` instant.
 
         Sleeps until the job's predicted completion (from its ``predicted_*_ms`` fields), then
-        backs off geometrically (:func:`~pennylane_qnative.ionq._retry.poll_delay`).
+        backs off geometrically (:func:`~pennylane_qnative.ionq.retry.poll_delay`).
 
         Returns:
             Job: the completed job

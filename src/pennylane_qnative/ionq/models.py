@@ -28,6 +28,7 @@ from enum import StrEnum
 from typing import Any
 
 from pennylane_qnative.exceptions import ConfigurationError
+from pennylane_qnative.ionq.backends import MAX_SHOTS
 
 __all__ = [
     "CLIENT_ID_KEY",
@@ -50,8 +51,6 @@ CLIENT_ID_KEY = "qnative_client_id"
 
 Probabilities = dict[int, float]
 """Probabilities of one circuit: basis state (little-endian integer, qubit 0 = bit 0) -> p."""
-
-MAX_SHOTS = 1_000_000
 
 
 class JobStatus(StrEnum):

@@ -23,6 +23,7 @@ from enum import StrEnum
 from typing import Any
 
 from pennylane_qnative.exceptions import ConfigurationError
+from pennylane_qnative.ionq.backends import MAX_SHOTS
 
 __all__ = ["GradientMethod", "Loss", "OptimizerName", "TrainingConfig"]
 
@@ -151,10 +152,10 @@ class TrainingConfig:
             _require(_is_int(value) and value >= 1, name, value, "a positive integer")
         shots = self.shots_per_circuit
         _require(
-            shots is None or (_is_int(shots) and 1 <= shots <= 1_000_000),
+            shots is None or (_is_int(shots) and 1 <= shots <= MAX_SHOTS),
             "shots_per_circuit",
             shots,
-            "None (exact) or an integer from 1 to 1,000,000",
+            f"None (exact) or an integer from 1 to {MAX_SHOTS:,}",
         )
         _require(
             self.seed is None or (_is_int(self.seed) and self.seed >= 0),
