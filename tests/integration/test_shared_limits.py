@@ -9,11 +9,11 @@ from __future__ import annotations
 import httpx
 import pennylane as qp
 import pytest
-from pennylane_qnative.execution.jobs import JobLimits
 
 from pennylane_qnative.emulator import running
 from pennylane_qnative.emulator.backends import BACKENDS as EMULATED
 from pennylane_qnative.exceptions import ConfigurationError, UnsupportedCircuitError
+from pennylane_qnative.execution.job_manager import JobLimits
 from pennylane_qnative.ionq.backends import BACKENDS, MAX_CIRCUITS_PER_JOB, MAX_SHOTS
 from pennylane_qnative.ionq.models import Circuit, JobRequest
 

@@ -9,8 +9,7 @@ journal digest. The estimate, the budget, the journal and job creation all read 
 **Example**
 
 >>> from pennylane_qnative.execution.packing import JobLimits, JobSettings, pack_batch
->>> from pennylane_qnative.ionq.backends import MAX_BODY_BYTES, MAX_CIRCUITS_PER_JOB, MAX_GATES_PER_JOB
-from pennylane_qnative.ionq.models import Circuit
+>>> from pennylane_qnative.ionq.models import Circuit
 >>> circuits = [Circuit(qubits=1, gates=({"gate": "h", "target": 0},))] * 5
 >>> packed = pack_batch(circuits, 100, settings=JobSettings(limits=JobLimits(max_circuits=2)))
 >>> packed.spans, packed.estimate_usd
