@@ -6,7 +6,7 @@ from collections import Counter
 
 import numpy as np
 
-from pennylane_qnative.emulator.jobs import parse_job
+from pennylane_qnative.emulator.job_records import parse_job
 from pennylane_qnative.emulator.results import circuit_rng, histogram, run_job, shots_list
 
 BELL = [{"gate": "h", "target": 0}, {"gate": "cnot", "control": 0, "target": 1}]

@@ -40,7 +40,7 @@ from pennylane_qnative.emulator.backends import (
     characterization_json,
 )
 from pennylane_qnative.emulator.config import EmulatorConfig
-from pennylane_qnative.emulator.jobs import PROJECT_ID, EmulatorHTTPError
+from pennylane_qnative.emulator.job_records import PROJECT_ID, EmulatorHTTPError
 from pennylane_qnative.emulator.state import STATE, EmulatorState
 from pennylane_qnative.exceptions import ConfigurationError
 

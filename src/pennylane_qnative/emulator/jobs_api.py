@@ -1,7 +1,7 @@
 """The ``/jobs`` routes of the emulator: create, get, list, cancel, delete, results, cost.
 
-Handlers are thin: validation and rendering live in :mod:`.jobs`, simulation in
-:mod:`.results`, persistence in :mod:`.store`. Simulation runs on a worker thread, so the
+Handlers are thin: validation and rendering live in :mod:`.job_records`, simulation in
+:mod:`.results`, persistence in :mod:`.job_store`. Simulation runs on a worker thread, so the
 event loop keeps answering polls while a big job is being simulated.
 """
 
@@ -18,7 +18,7 @@ from aiohttp import web
 from pennylane_qnative.emulator import results as results_mod
 from pennylane_qnative.emulator.backends import BACKENDS, noise_model_for
 from pennylane_qnative.emulator.faults import CancelMode, job_failure
-from pennylane_qnative.emulator.jobs import (
+from pennylane_qnative.emulator.job_records import (
     TERMINAL,
     EmulatorHTTPError,
     JobSpec,

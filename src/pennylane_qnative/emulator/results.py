@@ -25,7 +25,7 @@ from typing import Any
 import numpy as np
 
 from pennylane_qnative.emulator.backends import apply_noise, noise_model_for
-from pennylane_qnative.emulator.jobs import JobSpec
+from pennylane_qnative.emulator.job_records import JobSpec
 from pennylane_qnative.emulator.simulation import probabilities, sample_counts, sparse
 
 __all__ = ["circuit_rng", "histogram", "run_job", "shots_list"]

@@ -8,7 +8,7 @@ from aiohttp import web
 
 from pennylane_qnative.emulator.config import EmulatorConfig
 from pennylane_qnative.emulator.faults import FaultInjector
-from pennylane_qnative.emulator.store import JobStore
+from pennylane_qnative.emulator.job_store import JobStore
 
 __all__ = ["STATE", "EmulatorState"]
 

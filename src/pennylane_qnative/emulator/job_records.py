@@ -8,7 +8,7 @@ every required key of the v0.4 job object.
 
 **Example**
 
->>> from pennylane_qnative.emulator.jobs import parse_job
+>>> from pennylane_qnative.emulator.job_records import parse_job
 >>> spec = parse_job({"type": "ionq.circuit.v1", "backend": "simulator",
 ...                   "input": {"qubits": 1, "circuit": [{"gate": "h", "target": 0}]}})
 >>> spec.shots, spec.circuits[0].counts.one_qubit

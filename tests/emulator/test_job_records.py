@@ -1,4 +1,4 @@
-"""Tests of job validation, records and the v0.4 job object (pennylane_qnative.emulator.jobs)."""
+"""Tests of job validation, records and the v0.4 job object (emulator.job_records)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pennylane_qnative.emulator.jobs import (
+from pennylane_qnative.emulator.job_records import (
     MAX_CIRCUITS,
     EmulatorHTTPError,
     build_records,

@@ -1,8 +1,8 @@
-"""Tests of sqlite persistence (pennylane_qnative.emulator.store)."""
+"""Tests of sqlite persistence (pennylane_qnative.emulator.job_store)."""
 
 from __future__ import annotations
 
-from pennylane_qnative.emulator.store import JobStore
+from pennylane_qnative.emulator.job_store import JobStore
 
 
 def rec(job_id, seq, parent=None, payload="h"):

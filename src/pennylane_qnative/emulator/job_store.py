@@ -1,13 +1,13 @@
 """Job persistence in sqlite (a file, or ``:memory:``).
 
-A job is stored as its JSON record (see :mod:`.jobs`) plus the columns the API filters on;
+A job is stored as its JSON record (see :mod:`.job_records`) plus the columns the API filters on;
 results live in their own table. An emulator restarted on the same file serves the same jobs,
 keeps numbering them where it stopped (job sequence numbers seed sampling and faults) and
 still reports how many jobs were ever created, deleted ones included.
 
 **Example**
 
->>> from pennylane_qnative.emulator.store import JobStore
+>>> from pennylane_qnative.emulator.job_store import JobStore
 >>> store = JobStore(":memory:")
 >>> store.insert([{"id": "a", "seq": 1, "parent_job_id": None}], {})
 >>> store.get("a")["seq"], store.counts()["jobs_created"]
