@@ -7,6 +7,8 @@ A packed batch must be exactly what the code before packing built, job by job: t
 
 from __future__ import annotations
 
+import itertools
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -184,7 +186,7 @@ class TestWithSpans:
         packed = pack_batch(batch, n_shots, settings=config, name=name)
         cuts = data.draw(st.sets(st.integers(1, len(batch) - 1)) if len(batch) > 1 else st.just(()))
         bounds = [0, *sorted(cuts), len(batch)]
-        spans = list(zip(bounds, bounds[1:], strict=False))
+        spans = list(itertools.pairwise(bounds))
         other = packed.with_spans(spans)
         assert other.digest == packed.digest
         assert other.circuits == packed.circuits

@@ -641,4 +641,5 @@ class TestCreateJobPayloads:
         for _ in range(2):
             run(client.create_job(REQUEST.to_payload()))
         ids = [json.loads(r.content)["metadata"][CLIENT_ID_KEY] for r in fake.requests]
-        assert len(set(ids)) == 2 and all(ids)
+        assert len(set(ids)) == 2
+        assert all(ids)
