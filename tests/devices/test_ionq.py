@@ -8,14 +8,18 @@ from __future__ import annotations
 
 import logging
 import math
+import sys
+import warnings
 
 import httpx
 import numpy as np
 import pennylane as qp
 import pytest
 from pennylane import numpy as pnp
+from pennylane.devices import ExecutionConfig
 
 import pennylane_qnative as qnative
+from pennylane_qnative.devices import ionq as ionq_module
 from pennylane_qnative.devices.errors import DeviceConfigurationError
 from pennylane_qnative.emulator import running
 from pennylane_qnative.exceptions import (
@@ -23,7 +27,8 @@ from pennylane_qnative.exceptions import (
     IonQAuthenticationError,
     UnsupportedCircuitError,
 )
-from pennylane_qnative.ionq.pricing import count_gates, estimate_cost
+from pennylane_qnative.gradients.natural import NaturalGradient
+from pennylane_qnative.ionq.pricing import RateCard, count_gates, estimate_cost
 
 KEY = "test"
 SECRET = "sk-live-0123456789abcdef-secret"
@@ -809,3 +814,178 @@ class TestApiKeyNeverShown:
         for record in caplog.records:
             assert SECRET not in record.getMessage()
             assert SECRET not in repr(record.args)
+
+
+# --- one frozen configuration, lowered once, seeded per execution ------------------------------
+
+
+def two_qubit_qnode(dev, *, shots=None, **kwargs):
+    """RX, RY, CNOT: gates IonQ's QIS gate set takes as they are, so nothing to decompose."""
+
+    @qp.qnode(dev, **kwargs)
+    def circuit(w):
+        qp.RX(w[0], 0)
+        qp.RY(w[1], 1)
+        qp.CNOT([0, 1])
+        qp.RY(w[2], 0)
+        return qp.expval(qp.Z(0) @ qp.Z(1))
+
+    return qp.set_shots(circuit, shots=shots) if shots else circuit
+
+
+WEIGHTS = pnp.array([0.3, -0.7, 1.1], requires_grad=True)
+
+
+@pytest.fixture
+def lowering_calls(monkeypatch):
+    """Count calls of the device's lowering by caller, and every ``lowered`` verdict."""
+    calls: dict[str, int] = {}
+    verdicts: list[bool] = []
+    real_lowering, real_lowered = ionq_module.lowering, ionq_module.lowered
+
+    def lowering(*args, **kwargs):
+        caller = sys._getframe(1).f_code.co_name
+        calls[caller] = calls.get(caller, 0) + 1
+        return real_lowering(*args, **kwargs)
+
+    def lowered(*args, **kwargs):
+        verdicts.append(real_lowered(*args, **kwargs))
+        return verdicts[-1]
+
+    monkeypatch.setattr(ionq_module, "lowering", lowering)
+    monkeypatch.setattr(ionq_module, "lowered", lowered)
+    return calls, verdicts
+
+
+class TestLowerOnce:
+    """Circuits are lowered in preprocessing; generated ones only when they need it."""
+
+    def test_spsa_lowers_nothing_generated(self, make, lowering_calls):
+        """SPSA's tapes come from lowered tapes: _lower_generated lowers none of them."""
+        calls, verdicts = lowering_calls
+        dev = make(seed=1)
+        circuit = two_qubit_qnode(dev, shots=200, diff_method="device")
+        grad = qp.grad(circuit)(WEIGHTS)
+        assert calls.get("preprocess_transforms", 0) >= 1
+        assert calls.get("_lower_generated", 0) == 0
+        assert verdicts
+        assert all(verdicts)
+        assert np.all(np.isfinite(grad))
+
+    def test_qnspsa_metric_tapes_lowered_and_exact(self, make, lowering_calls):
+        """QN-SPSA's overlap tapes need lowering; the result is default.qubit's (analytic)."""
+        calls, verdicts = lowering_calls
+        dev = make()
+        options = {"metric": "qnspsa", "seed": 3}
+        ours = two_qubit_qnode(
+            dev, diff_method="device", gradient_kwargs={"method": "natural", **options}
+        )
+        theirs = two_qubit_qnode(
+            qp.device("default.qubit", wires=2), diff_method=NaturalGradient(**options)
+        )
+        grad = qp.grad(ours)(WEIGHTS)
+        assert calls.get("_lower_generated", 0) == 1
+        assert not all(verdicts)
+        # exact probabilities on both sides: equal up to floating-point rounding
+        np.testing.assert_allclose(grad, qp.grad(theirs)(WEIGHTS), rtol=0, atol=1e-9)
+
+
+def _identities(dev) -> dict[str, int]:
+    return {k: id(v) for k, v in vars(dev).items()}
+
+
+class TestNoMutation:
+    """Executing never rebinds an attribute of the device nor changes its options."""
+
+    def test_execute_gradient_and_dry_run(self, make):
+        """A shots call, a device-gradient step and a dry run leave vars(dev) as they were."""
+        dev, dry = make(seed=5), make(target="qpu.aria-1", dry_run=True)
+        before = {d: (_identities(d), d.options, id(d.options)) for d in (dev, dry)}
+        two_qubit_qnode(dev, shots=100)(WEIGHTS)
+        qp.grad(two_qubit_qnode(dev, shots=100, diff_method="device"))(WEIGHTS)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", UserWarning)
+            two_qubit_qnode(dry, shots=100)(WEIGHTS)
+        for d in (dev, dry):
+            identities, options, options_id = before[d]
+            assert _identities(d) == identities
+            assert d.options == options
+            assert id(d.options) == options_id
+        assert dry.last_estimate_usd > 0  # the budget guard changed inside, not its identity
+
+
+def _sample_tape(shots=64):
+    ops = [qp.RX(1.1, 0), qp.RY(0.4, 1), qp.CNOT([0, 1])]
+    return qp.tape.QuantumScript(ops, [qp.sample(wires=[0, 1])], shots=shots)
+
+
+class TestDeviceOptions:
+    """``device_options={"rng": seed}`` seeds one execution, not the device."""
+
+    def _run(self, dev, options):
+        config = dev.setup_execution_config(ExecutionConfig(device_options=options))
+        return np.asarray(dev.execute([_sample_tape()], config)[0])
+
+    def test_same_seed_same_samples(self, make):
+        """Two executions with the same seed give identical samples; another seed differs."""
+        dev = make(seed=0)
+        first, again = self._run(dev, {"rng": 42}), self._run(dev, {"rng": 42})
+        np.testing.assert_array_equal(first, again)
+        assert first.shape == (64, 2)
+        # P(two 64-shot runs of a 4-outcome distribution coincide) is astronomically small
+        assert not np.array_equal(first, self._run(dev, {"rng": 43}))
+
+    def test_device_stream_not_advanced(self, make):
+        """Seeded executions leave the device's own stream where it was."""
+        dev, twin = make(seed=9), make(seed=9)
+        state = dev._rng.bit_generator.state
+        self._run(dev, {"rng": 1})
+        self._run(dev, {"rng": 2})
+        assert dev._rng.bit_generator.state == state
+        np.testing.assert_array_equal(self._run(dev, {}), self._run(twin, {}))
+
+    def test_gradient_kwargs_rng_is_a_device_option(self, make):
+        """diff_method="device" moves gradient_kwargs' rng into device_options."""
+        dev = make()
+        requested = ExecutionConfig(
+            gradient_method="device", gradient_keyword_arguments={"method": "spsa", "rng": 4}
+        )
+        config = dev.setup_execution_config(requested)
+        assert "rng" not in config.gradient_keyword_arguments
+        assert isinstance(config.device_options["rng"], np.random.Generator)
+
+    def test_unknown_option_refused(self, make):
+        """An unknown device option is refused, naming it."""
+        dev = make()
+        with pytest.raises(DeviceConfigurationError, match="'max_shots'"):
+            dev.setup_execution_config(ExecutionConfig(device_options={"max_shots": 3}))
+
+
+class TestRateCardOption:
+    """The rate_card option prices dry runs."""
+
+    @pytest.mark.parametrize(
+        ("target", "card", "expected"),
+        [
+            pytest.param(
+                "qpu.aria-1",
+                RateCard(cost_1q_gate_shot=0.001, cost_2q_gate_shot=0.01, job_cost_minimum=0.5),
+                1000 * (3 * 0.001 + 1 * 0.01),
+                id="custom-prices",
+            ),
+            pytest.param("qpu.aria-1", RateCard(), RateCard().job_cost_minimum, id="default"),
+            pytest.param("simulator", RateCard(), 0.0, id="free-simulator"),
+            pytest.param(
+                "simulator",
+                RateCard(free_backends=frozenset(), job_cost_minimum=2.0),
+                2.0,
+                id="billed-simulator",
+            ),
+        ],
+    )
+    def test_dry_run_estimate_follows_the_card(self, make, target, card, expected):
+        """last_estimate_usd is the card's price of the circuit (3 1q gates, 1 2q gate)."""
+        dev = make(target=target, dry_run=True, rate_card=card)
+        with pytest.warns(UserWarning, match="dry_run"):
+            two_qubit_qnode(dev, shots=1000)(WEIGHTS)
+        assert dev.last_estimate_usd == pytest.approx(expected)

@@ -13,6 +13,7 @@ from pennylane_qnative.execution.batching import (
     merge_broadcast,
     mergeable,
     split_broadcast,
+    split_broadcasts,
 )
 
 QS = qp.tape.QuantumScript
@@ -236,3 +237,119 @@ class TestSplitBroadcast:
             for copy in part:
                 assert copy[0] == sign  # deterministic outcomes
                 np.testing.assert_array_equal(copy[1], [1.0, 0.0] if sign > 0 else [0.0, 1.0])
+
+
+# --- split_broadcasts against PennyLane's broadcast_expand ------------------------------------
+
+_MEASUREMENTS = {
+    "expval": lambda: qp.expval(qp.Z(0)),
+    "expval-zz": lambda: qp.expval(qp.Z(0) @ qp.Z(1)),
+    "var": lambda: qp.var(qp.X(1)),
+    "probs": lambda: qp.probs(wires=[0, 1]),
+    "probs-1": lambda: qp.probs(wires=[1]),
+    "sample": lambda: qp.sample(wires=[0]),
+}
+_SHOTS = [None, 50, (10, 20), ((5, 2), 7)]
+
+
+def _broadcast_tape(values, names, shots):
+    """RX, RY, CNOT, Rot; a parameter given as an array is broadcast."""
+    ops = [
+        qp.RX(values[0], 0),
+        qp.RY(values[1], 1),
+        qp.CNOT([0, 1]),
+        qp.Rot(values[2], values[3], values[4], 1),
+    ]
+    return QS(ops, [_MEASUREMENTS[n]() for n in names], shots=shots)
+
+
+@st.composite
+def _tapes(draw):
+    """A batch of one to three tapes: broadcast or plain, one or several measurements."""
+    tapes = []
+    for _ in range(draw(st.integers(1, 3))):
+        shots = draw(st.sampled_from(_SHOTS))
+        allowed = [n for n in _MEASUREMENTS if shots is not None or n != "sample"]
+        names = draw(st.lists(st.sampled_from(allowed), min_size=1, max_size=3, unique=True))
+        size = draw(st.sampled_from([None, 1, 2, 3]))
+        values = []
+        for _ in range(5):
+            angle = st.floats(-np.pi, np.pi, allow_nan=False)
+            broadcast = size is not None and draw(st.booleans())
+            values.append(np.array(draw(st.lists(angle, min_size=size, max_size=size)))
+                          if broadcast else draw(angle))  # fmt: skip
+        if size is not None and not any(np.ndim(v) for v in values):
+            values[0] = np.full(size, 0.3)
+        tapes.append(_broadcast_tape(values, names, shots))
+    return tapes
+
+
+def _same_ops(a, b):
+    assert len(a.operations) == len(b.operations)
+    for x, y in zip(a.operations, b.operations, strict=True):
+        assert type(x) is type(y)
+        assert x.wires == y.wires
+        for p, q in zip(x.data, y.data, strict=True):
+            assert qp.math.allclose(p, q, atol=0, rtol=0)
+            assert np.shape(p) == np.shape(q)
+
+
+def _same_result(a, b):
+    """Same nesting (tuples where PennyLane has tuples), shapes and values."""
+    if isinstance(b, tuple):
+        assert isinstance(a, tuple)
+        assert len(a) == len(b)
+        for x, y in zip(a, b, strict=True):
+            _same_result(x, y)
+        return
+    assert np.shape(a) == np.shape(b)
+    np.testing.assert_array_equal(np.asarray(a), np.asarray(b))
+
+
+class TestSplitBroadcasts:
+    """split_broadcasts is qp.transforms.broadcast_expand, tapes and postprocessing."""
+
+    def _compare(self, tapes, seed=0):
+        ours, stack = split_broadcasts(tapes)
+        theirs, expand = qp.transforms.broadcast_expand(tapes)
+        assert len(ours) == len(theirs)
+        for a, b in zip(ours, theirs, strict=True):
+            _same_ops(a, b)
+            assert a.measurements == b.measurements
+            assert a.shots == b.shots
+            assert a.trainable_params == b.trainable_params
+        results = qp.device("default.qubit", seed=seed).execute(theirs)
+        mine, pennylanes = stack(results), expand(results)
+        assert len(mine) == len(pennylanes) == len(tapes)
+        for a, b in zip(mine, pennylanes, strict=True):
+            _same_result(a, b)
+
+    @HYPOTHESIS
+    @given(tapes=_tapes(), seed=st.integers(0, 2**16))
+    def test_random_batches(self, tapes, seed):
+        """Random broadcast and plain tapes, measurements and shot vectors."""
+        self._compare(tapes, seed)
+
+    @pytest.mark.parametrize("shots", [pytest.param(s, id=str(s)) for s in _SHOTS])
+    @pytest.mark.parametrize(
+        "names",
+        [
+            pytest.param(["expval"], id="one"),
+            pytest.param(["expval", "probs"], id="expval-probs"),
+            pytest.param(["var", "probs-1", "expval-zz"], id="three"),
+        ],
+    )
+    @pytest.mark.parametrize("size", [pytest.param(None, id="plain"), 1, 3])
+    def test_table(self, shots, names, size):
+        """Each shot vector, measurement set and batch size, next to a plain tape."""
+        broadcast = np.linspace(0.1, 0.9, size) if size else 0.4
+        values = [broadcast, 0.2, broadcast, -0.5, 1.1]
+        plain = _broadcast_tape([0.3, 0.1, 0.2, 0.4, 0.5], ["expval"], shots)
+        self._compare([_broadcast_tape(values, names, shots), plain])
+
+    def test_plain_tapes_are_kept(self):
+        """A batch without broadcasts is returned as it is."""
+        tapes = [_tape(0.1), _tape(0.2, measurements=[qp.probs(wires=[0])])]
+        ours, stack = split_broadcasts(tapes)
+        assert all(a is b for a, b in zip(ours, tapes, strict=True))
+        assert stack(["r0", "r1"]) == ["r0", "r1"]

@@ -23,6 +23,7 @@ from pennylane_qnative.exceptions import (
     UnsupportedCircuitError,
 )
 from pennylane_qnative.execution.job_manager import (
+    BatchReport,
     CircuitBatchManager,
     EventLoopRunner,
     JobLimits,
@@ -30,7 +31,8 @@ from pennylane_qnative.execution.job_manager import (
     as_circuit,
     pack_circuits,
 )
-from pennylane_qnative.ionq.models import Circuit
+from pennylane_qnative.ionq.models import CLIENT_ID_KEY, Circuit
+from pennylane_qnative.ionq.pricing import RateCard
 from pennylane_qnative.ionq.retry import RetryPolicy
 
 KEY = "test-key-for-jobs"
@@ -352,3 +354,74 @@ class TestFaults:
                 m.execute_batch([basis_circuit(1, 1)], shots=10)
             job = m.runner.run(m.client.get_job(info.value.job_id))
         assert job.status == "canceled"
+
+
+def server_job(url: str, job_id: str) -> dict:
+    """The job as the emulator holds it (``GET /v0.4/jobs/{id}``)."""
+    headers = {"Authorization": f"apiKey {KEY}"}
+    return httpx.get(f"{url}/v0.4/jobs/{job_id}", headers=headers).json()
+
+
+class TestPackedRuns:
+    """pack() then run(): the batch is packed once and sent as it is."""
+
+    def test_pack_then_run_equals_execute_batch(self, emulator, tmp_path):
+        """run(pack(...)) gives the results of execute_batch, one job per span."""
+        circuits = [basis_circuit(i, 4) for i in range(7)]
+        with manager(emulator, max_circuits_per_job=3) as m:
+            packed = m.pack(circuits, shots=10, name="packed")
+            report = BatchReport()
+            results = m.run(packed, report=report)
+            assert results == m.execute_batch(circuits, shots=10)
+        assert results == [{i: 1.0} for i in range(7)]
+        assert (report.created, len(report.job_ids)) == (3, 3)
+        assert [server_job(emulator, j)["name"] for j in report.job_ids] == [
+            f"packed [{k}/3]" for k in (1, 2, 3)
+        ]
+
+    def test_packed_batch_run_twice_reattaches(self, emulator, tmp_path):
+        """A packed batch run twice creates its jobs once: the journal re-attaches."""
+        circuits = [basis_circuit(i, 5) for i in range(5)]
+        with manager(emulator, journal=True, journal_path=tmp_path / "j.sqlite") as m:
+            packed = m.pack(circuits, shots=10, tag="twice")
+            first, again = BatchReport(), BatchReport()
+            results = m.run(packed, report=first)
+            before = stats(emulator)["jobs_created"]
+            assert m.run(packed, report=again) == results
+            assert stats(emulator)["jobs_created"] == before
+        assert (first.created, again.created, again.reused) == (1, 0, 1)
+        assert again.job_ids == first.job_ids
+
+    def test_one_client_id_equal_to_the_journal(self, emulator, tmp_path):
+        """Each job on the server carries exactly one client id: its journal chunk's."""
+        circuits = [basis_circuit(i, 3) for i in range(4)]
+        path = tmp_path / "j.sqlite"
+        with manager(emulator, journal=True, journal_path=path, max_circuits_per_job=2) as m:
+            packed = m.pack(circuits, shots=10, tag="client-id")
+            report = BatchReport()
+            m.run(packed, report=report)
+            chunks = m.journal.batch(packed.digest)
+        assert [c.job_id for c in chunks] == report.job_ids
+        for chunk in chunks:
+            metadata = server_job(emulator, chunk.job_id)["metadata"]
+            assert [k for k in metadata if "client_id" in k] == [CLIENT_ID_KEY]
+            assert metadata[CLIENT_ID_KEY] == chunk.client_id
+        assert all(CLIENT_ID_KEY not in (j.payload.get("metadata") or {}) for j in packed.jobs)
+
+    @pytest.mark.parametrize(
+        ("card", "billed"),
+        [
+            pytest.param(RateCard(), False, id="default-card-free"),
+            pytest.param(RateCard(free_backends=frozenset()), True, id="simulator-billed"),
+        ],
+    )
+    def test_billed_cost_read_only_when_paid(self, emulator, card, billed):
+        """The cost endpoint is read for each job iff the rate card bills the backend."""
+        circuits = [basis_circuit(i, 3) for i in range(4)]
+        with manager(emulator, rate_card=card, max_circuits_per_job=2) as m:
+            packed = m.pack(circuits, shots=10)
+            assert packed.is_free is not billed
+            report = BatchReport()
+            assert m.run(packed, report=report) == [{i: 1.0} for i in range(4)]
+            assert m.client.requests_sent.get("cost", 0) == (2 if billed else 0)
+        assert report.billed_usd == 0.0  # the emulator bills its simulator nothing

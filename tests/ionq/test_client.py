@@ -7,6 +7,7 @@ emulator over loopback HTTP.
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import random
 
@@ -593,3 +594,52 @@ class TestCreateExhaustion:
         with pytest.raises(IonQRateLimitError):
             run(client.create_job(REQUEST))
         assert (fake.count("create"), fake.count("list"), len(sleeps)) == (3, 0, 2)
+
+
+class TestCreateJobPayloads:
+    """create_job takes a request or a payload built beforehand; it alone sets the client id."""
+
+    def test_payload_dict_sent_with_client_id(self):
+        """A payload dict is sent as it is, plus metadata['qnative_client_id'] = client_id."""
+        fake = FakeIonQ()
+        payload = {**REQUEST.to_payload(), "metadata": {"user": "me"}}
+        before = {**payload, "metadata": dict(payload["metadata"])}
+        run(make_client(fake).create_job(payload, client_id="abc"))
+        (sent,) = [json.loads(r.content) for r in fake.requests if r.method == "POST"]
+        assert sent == {**before, "metadata": {"user": "me", CLIENT_ID_KEY: "abc"}}
+        assert payload == before  # the caller's payload is not modified
+
+    @pytest.mark.parametrize(
+        ("metadata", "client_id", "expected"),
+        [
+            pytest.param({CLIENT_ID_KEY: "old"}, "new", "new", id="argument-wins"),
+            pytest.param({CLIENT_ID_KEY: "old"}, None, "old", id="existing-kept"),
+        ],
+    )
+    def test_one_client_id(self, metadata, client_id, expected):
+        """Exactly one client id is sent: the argument, else the one already in metadata."""
+        fake = FakeIonQ()
+        payload = {**REQUEST.to_payload(), "metadata": metadata}
+        run(make_client(fake).create_job(payload, client_id=client_id))
+        (sent,) = [json.loads(r.content) for r in fake.requests if r.method == "POST"]
+        assert sent["metadata"] == {CLIENT_ID_KEY: expected}
+
+    def test_request_and_its_payload_send_the_same_body(self):
+        """A JobRequest and its to_payload() dict produce the same request body."""
+        bodies = []
+        for job in (REQUEST, REQUEST.to_payload()):
+            fake = FakeIonQ()
+            run(make_client(fake).create_job(job, client_id="same"))
+            bodies.extend(json.loads(r.content) for r in fake.requests if r.method == "POST")
+        assert bodies[0] == bodies[1]
+        assert bodies[0]["metadata"] == {CLIENT_ID_KEY: "same"}
+
+    def test_new_client_id_when_none(self):
+        """Without any client id, a fresh one is generated per job."""
+        fake = FakeIonQ()
+        client = make_client(fake)
+        for _ in range(2):
+            run(client.create_job(REQUEST.to_payload()))
+        ids = [json.loads(r.content)["metadata"][CLIENT_ID_KEY] for r in fake.requests]
+        assert len(set(ids)) == 2
+        assert all(ids)

@@ -15,6 +15,7 @@ import pennylane as qp
 import pytest
 from pennylane import numpy as pnp
 
+from pennylane_qnative.emulator import running
 from pennylane_qnative.exceptions import ConfigurationError
 from pennylane_qnative.training.checkpoint import load_checkpoint
 from pennylane_qnative.training.config import TrainingConfig
@@ -499,3 +500,81 @@ class TestProgress:
         assert "training" in err
         assert "2/2" in err
         assert "circuits=24" in err
+
+
+@pytest.fixture(scope="module")
+def emulator_url():
+    """One instant-profile IonQ emulator for the trainer's qnative.ionq tests."""
+    with running(profile="instant", seed=5, api_keys=()) as root:
+        yield root
+
+
+@pytest.fixture(params=["qnative.simulator", "qnative.ionq"])
+def make_device(request, tmp_path):
+    """Build a fresh device of each kind (ionq against the emulator, files under tmp_path)."""
+    counter = iter(range(100))
+
+    def factory(config):
+        if request.param == "qnative.simulator":
+            return qp.device("qnative.simulator", wires=config.n_qubits, seed=config.seed)
+        url = request.getfixturevalue("emulator_url")
+        return qp.device(
+            "qnative.ionq",
+            wires=config.n_qubits,
+            api_url=url + "/v0.4",
+            api_key="test",
+            cache=False,
+            seed=config.seed,
+            journal_path=tmp_path / f"journal-{next(counter)}.sqlite",
+        )
+
+    return factory
+
+
+class TestDeviceUntouched:
+    """A fit passes each step's seed in the execution config: no reseed, no tracker swaps."""
+
+    def _fit(self, device, config, X, y):
+        model = QuantumModel.from_config(config)
+        history = QuantumTrainer(config, device, progress=False).fit(model, X, y)
+        return model, history
+
+    def test_tracker_kept_and_no_reseed(self, make_device, monkeypatch):
+        """The device's tracker attribute is the same object after the fit; reseed is unused."""
+        config = _config(epochs=1, shots_per_circuit=100)
+        dev = make_device(config)
+
+        def refuse(seed):
+            raise AssertionError(f"reseed({seed!r}) called during fit")
+
+        monkeypatch.setattr(dev, "reseed", refuse)
+        tracker = dev.tracker
+        X, y = _data(8, seed=0)
+        _, history = self._fit(dev, config, X, y)
+        assert dev.tracker is tracker
+        assert not dev.tracker.active
+        assert len(history["loss"]) == 2
+        assert all(c > 0 for c in history["circuits"])
+
+    def test_user_tracker_sees_every_step(self, make_device):
+        """An active qp.Tracker around fit receives every step's executions."""
+        config = _config(epochs=1, shots_per_circuit=100)
+        dev = make_device(config)
+        X, y = _data(8, seed=0)
+        with qp.Tracker(dev) as tracker:
+            _, history = self._fit(dev, config, X, y)
+        assert dev.tracker is tracker
+        assert tracker.totals["executions"] == sum(history["circuits"]) > 0
+        assert tracker.totals["batches"] >= len(history["loss"]) == 2
+
+    def test_same_seed_same_parameters(self, make_device):
+        """Two fits with the same seed and shots, on two fresh devices, end equal."""
+        config = _config(epochs=1, shots_per_circuit=50)
+        X, y = _data(8, seed=3)
+        first, _ = self._fit(make_device(config), config, X, y)
+        second, _ = self._fit(make_device(config), config, X, y)
+        np.testing.assert_array_equal(
+            first.quantum_layer.parameters, second.quantum_layer.parameters
+        )
+        initial = QuantumModel.from_config(config).quantum_layer.parameters
+        assert not np.array_equal(first.quantum_layer.parameters, initial)

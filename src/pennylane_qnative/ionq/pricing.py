@@ -95,9 +95,9 @@ class RateCard:
             backend (str): an IonQ backend name such as ``"simulator"`` or ``"qpu.aria-1"``
 
         Returns:
-            bool: ``True`` if the backend is never billed
+            bool: ``True`` if the backend is one of ``free_backends``
         """
-        return backend in self.free_backends or backend.startswith("simulator")
+        return backend in self.free_backends
 
     def minimum(self, *, error_mitigation: bool = False) -> float:
         """The job minimum that applies with or without error mitigation."""
