@@ -52,6 +52,9 @@ class TestLazyImports:
         [
             pytest.param("QuantumCircuitCache", "pennylane_qnative.execution.cache", id="cache"),
             pytest.param("SimulatorDevice", "pennylane_qnative.devices.simulator", id="device"),
+            pytest.param(
+                "CircuitBatchManager", "pennylane_qnative.execution.job_manager", id="batches"
+            ),
         ],
     )
     def test_lazy_names_resolve(self, name, module):

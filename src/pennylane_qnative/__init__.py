@@ -27,6 +27,7 @@ logging.getLogger(__name__).addHandler(logging.NullHandler())
 # public name -> module that defines it
 _LAZY: dict[str, str] = {
     "QuantumCircuitCache": "pennylane_qnative.execution.cache",
+    "CircuitBatchManager": "pennylane_qnative.execution.job_manager",
     "SimulatorDevice": "pennylane_qnative.devices.simulator",
     "HardwareEfficientAnsatz": "pennylane_qnative.templates.hea",
     "TrainingConfig": "pennylane_qnative.training.config",
@@ -38,6 +39,9 @@ _LAZY: dict[str, str] = {
 
 if TYPE_CHECKING:
     from pennylane_qnative.devices.simulator import SimulatorDevice as SimulatorDevice
+    from pennylane_qnative.execution.job_manager import (
+        CircuitBatchManager as CircuitBatchManager,
+    )
     from pennylane_qnative.execution.cache import QuantumCircuitCache as QuantumCircuitCache
     from pennylane_qnative.gradients.decorator import gradient as gradient
     from pennylane_qnative.templates.hea import HardwareEfficientAnsatz as HardwareEfficientAnsatz

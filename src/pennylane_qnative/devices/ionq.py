@@ -59,6 +59,7 @@ from pennylane.tape import QuantumScript, QuantumScriptBatch
 from pennylane.typing import ResultBatch
 
 from pennylane_qnative.devices.caching import ResultCacheMethods
+from pennylane_qnative.devices.copying import rebuild
 from pennylane_qnative.devices.device_gradients import DeviceGradients
 from pennylane_qnative.devices.errors import DeviceConfigurationError
 from pennylane_qnative.devices.ionq_options import IonQOptions, ShotsReuse
@@ -241,6 +242,19 @@ class IonQDevice(ResultCacheMethods, Device):
         seed (a resumed run) re-attaches to the jobs it paid for.
         """
         self._rng = np.random.default_rng(seed)
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        """Copies and pickles are rebuilt from the options (see :mod:`~.devices.copying`)."""
+        kwargs = {**self.options.device_kwargs(), "cache": self.cache or False}
+        shots = self.shots if self.shots else None
+        return (
+            rebuild,
+            (type(self), self.wires, shots, kwargs),
+            {"rng": self._rng, "budget": self.budget},
+        )
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self._rng, self.budget = state["rng"], state["budget"]
 
     def __repr__(self) -> str:
         return (

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from enum import StrEnum
 from pathlib import Path
 from typing import Any
@@ -139,6 +139,14 @@ class IonQOptions:
         poll = self.poll_policy
         ok = poll is None or isinstance(poll, PollPolicy)
         _need(ok, "poll_policy", poll, "a PollPolicy or None")
+
+    def device_kwargs(self) -> dict[str, Any]:
+        """The device keywords these options came from (``shots_policy`` is
+        ``cache_finite_shots``)."""
+        kwargs = {f.name: getattr(self, f.name) for f in fields(self)}
+        kwargs["cache_finite_shots"] = kwargs.pop("shots_policy").value
+        kwargs["gateset"] = self.gateset.value
+        return kwargs
 
     # --- what the options imply ---------------------------------------------------------
 

@@ -58,6 +58,7 @@ from pennylane.tape import QuantumScript, QuantumScriptBatch
 from pennylane.typing import Result, ResultBatch
 
 from pennylane_qnative.devices.caching import ResultCacheMethods
+from pennylane_qnative.devices.copying import rebuild
 from pennylane_qnative.devices.device_gradients import DeviceGradients
 from pennylane_qnative.devices.errors import DeviceConfigurationError
 from pennylane_qnative.exceptions import ConfigurationError
@@ -232,6 +233,24 @@ class SimulatorDevice(ResultCacheMethods, Device):
         if isinstance(rng, np.random.Generator):
             rng = int(rng.integers(2**32))
         return _make_backends(self.backend, self.wires, rng, self.max_workers)
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        """Copies and pickles are rebuilt from the options (see :mod:`~.devices.copying`);
+        the backends, which hold the sampling streams, carry over."""
+        kwargs = {
+            "backend": self.backend.value,
+            "seed": self.seed,
+            "max_workers": self.max_workers,
+            "batch": self.batch,
+            "fuse": self.fuse,
+            "cache": self.cache or False,
+        }
+        shots = self.shots if self.shots else None
+        state = {"backends": (self._backend, self._workers)}
+        return rebuild, (type(self), self.wires, shots, kwargs), state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self._backend, self._workers = state["backends"]
 
     def __repr__(self) -> str:
         wires = f"wires={len(self.wires)}, " if self.wires else ""

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import math
 import threading
+from typing import Any
 
 from pennylane_qnative.exceptions import BudgetExceededError, ConfigurationError
 
@@ -41,6 +42,15 @@ class BudgetGuard:
         self.spent_usd = 0.0
         self.last_estimate_usd: float | None = None
         """The estimate of the last batch quoted (dry runs included)."""
+        self._lock = threading.Lock()
+
+    def __getstate__(self) -> dict[str, Any]:
+        """The limit and what was spent (a copy keeps spending from the same total)."""
+        with self._lock:
+            return {k: v for k, v in vars(self).items() if k != "_lock"}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        vars(self).update(state)
         self._lock = threading.Lock()
 
     def __repr__(self) -> str:

@@ -223,6 +223,15 @@ class QuantumCircuitCache:
             ("hits", "misses", "persistent_hits", "compiled_hits", "compiled_misses"), 0
         )
 
+    def __getstate__(self) -> dict[str, Any]:
+        """Everything but the lock: a copied or unpickled cache holds the same results."""
+        with self._lock:
+            return {k: v for k, v in vars(self).items() if k != "_lock"}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        vars(self).update(state)
+        self._lock = threading.Lock()
+
     @classmethod
     def from_option(
         cls, option: Any, build: Callable[[], QuantumCircuitCache]

@@ -60,7 +60,14 @@ class ResultStore:
     """
 
     def __init__(self, path: str | os.PathLike) -> None:
-        self.path = Path(path)
+        self._open(Path(path))
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        """A copy or an unpickled store opens the same file (its own connection)."""
+        return (type(self), (self.path,))
+
+    def _open(self, path: Path) -> None:
+        self.path = path
         self._lock = threading.Lock()
         try:
             private_file(self.path)
