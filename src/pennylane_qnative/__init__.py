@@ -39,10 +39,10 @@ _LAZY: dict[str, str] = {
 
 if TYPE_CHECKING:
     from pennylane_qnative.devices.simulator import SimulatorDevice as SimulatorDevice
+    from pennylane_qnative.execution.cache import QuantumCircuitCache as QuantumCircuitCache
     from pennylane_qnative.execution.job_manager import (
         CircuitBatchManager as CircuitBatchManager,
     )
-    from pennylane_qnative.execution.cache import QuantumCircuitCache as QuantumCircuitCache
     from pennylane_qnative.gradients.decorator import gradient as gradient
     from pennylane_qnative.templates.hea import HardwareEfficientAnsatz as HardwareEfficientAnsatz
     from pennylane_qnative.training.config import TrainingConfig as TrainingConfig

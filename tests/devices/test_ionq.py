@@ -944,14 +944,15 @@ class TestDeviceOptions:
         assert dev._rng.bit_generator.state == state
         np.testing.assert_array_equal(self._run(dev, {}), self._run(twin, {}))
 
-    def test_gradient_kwargs_rng_is_a_device_option(self, make):
-        """diff_method="device" moves gradient_kwargs' rng into device_options."""
+    def test_gradient_kwargs_shots_rng_is_a_device_option(self, make):
+        """diff_method="device" moves gradient_kwargs' shots_rng into device_options."""
         dev = make()
         requested = ExecutionConfig(
-            gradient_method="device", gradient_keyword_arguments={"method": "spsa", "rng": 4}
+            gradient_method="device",
+            gradient_keyword_arguments={"method": "spsa", "shots_rng": 4},
         )
         config = dev.setup_execution_config(requested)
-        assert "rng" not in config.gradient_keyword_arguments
+        assert "shots_rng" not in config.gradient_keyword_arguments
         assert isinstance(config.device_options["rng"], np.random.Generator)
 
     def test_unknown_option_refused(self, make):

@@ -32,18 +32,24 @@ class TestSpsaGradTapes:
     """Circuit counts and output structure of ``spsa_grad`` on tapes."""
 
     @pytest.mark.parametrize(
-        ("strategy", "num_directions", "expected"),
+        ("strategy", "order", "num_directions", "expected"),
         [
-            pytest.param("center", 1, 2, id="center-1"),
-            pytest.param("center", 3, 6, id="center-3"),
-            pytest.param("forward", 1, 2, id="forward-1"),
-            pytest.param("forward", 4, 5, id="forward-4"),
+            pytest.param("center", 2, 1, 2, id="center-1"),
+            pytest.param("center", 2, 3, 6, id="center-3"),
+            pytest.param("forward", 1, 1, 2, id="forward-1"),
+            pytest.param("forward", 1, 4, 5, id="forward-4"),
+            pytest.param("forward", 2, 1, 3, id="forward-order-2"),
+            pytest.param("backward", 2, 4, 9, id="backward-order-2"),
         ],
     )
-    def test_number_of_tapes(self, weights, strategy, num_directions, expected):
+    def test_number_of_tapes(self, weights, strategy, order, num_directions, expected):
         """The number of tapes is independent of the number of parameters."""
         tapes, _ = spsa_grad(
-            make_tape(weights), strategy=strategy, num_directions=num_directions, rng=0
+            make_tape(weights),
+            strategy=strategy,
+            approx_order=order,
+            num_directions=num_directions,
+            rng=0,
         )
         assert len(tapes) == expected
 
@@ -109,10 +115,14 @@ class TestSpsaGradValidation:
             pytest.param({"c": 0.0}, id="zero-c"),
             pytest.param({"c": [0.1, 0.2]}, id="wrong-length-c"),
             pytest.param({"num_directions": 0}, id="no-direction"),
-            pytest.param({"strategy": "backward"}, id="strategy"),
+            pytest.param({"strategy": "sideways"}, id="strategy"),
             pytest.param({"rng": "seed"}, id="rng"),
+            pytest.param({"sampler_rng": "seed"}, id="sampler_rng"),
+            pytest.param({"h": 0.1, "c": 0.1}, id="h-and-c"),
+            pytest.param({"approx_order": 0}, id="approx-order"),
+            pytest.param({"strategy": "center", "approx_order": 1}, id="odd-center"),
             pytest.param(
-                {"sampler": lambda idx, n, rep, rng: np.zeros(n)}, id="sampler-zero-entries"
+                {"sampler": lambda idx, n, rep, rng: np.zeros(n + 1)}, id="sampler-length"
             ),
         ],
     )
@@ -333,3 +343,61 @@ class TestSPSAObject:
         """QNodes accept only Transform objects as custom diff_method."""
         assert isinstance(SPSA(), qp.transforms.core.Transform)
         assert rademacher_sampler([0, 2], 3, rng=np.random.default_rng(0))[1] == 0
+
+
+class TestPennyLaneDropIn:
+    """``spsa_grad`` takes ``qp.gradients.spsa_grad``'s arguments with the same meaning."""
+
+    CASES = [
+        pytest.param({}, id="defaults"),
+        pytest.param({"num_directions": 3}, id="directions"),
+        pytest.param({"strategy": "forward"}, id="forward"),
+        pytest.param({"strategy": "backward", "approx_order": 1}, id="backward-1"),
+        pytest.param({"strategy": "center", "approx_order": 4}, id="center-4"),
+        pytest.param({"n": 2, "approx_order": 2}, id="second-derivative"),
+        pytest.param({"argnum": [0, 3]}, id="argnum"),
+        pytest.param({"validate_params": False}, id="no-validation"),
+    ]
+
+    @pytest.mark.parametrize("options", CASES)
+    def test_same_tapes_and_jacobian(self, dev, weights, options):
+        """Same options, same seed: the same circuits and the same Jacobian as PennyLane's."""
+        tape = make_tape(weights)
+        ours, our_fn = spsa_grad(tape, h=0.05, sampler_rng=42, **options)
+        theirs, their_fn = qp.gradients.spsa_grad(tape, h=0.05, sampler_rng=42, **options)
+        assert len(ours) == len(theirs)
+        np.testing.assert_allclose(
+            sorted(t.get_parameters() for t in ours),
+            sorted(t.get_parameters() for t in theirs),
+            atol=1e-12,
+        )
+        np.testing.assert_allclose(
+            our_fn(qp.execute(ours, dev)), their_fn(qp.execute(theirs, dev)), atol=1e-10
+        )
+
+    def test_positional_arguments(self, dev, weights):
+        """PennyLane's positional order: (tape, argnum, h, approx_order, n, strategy, ...)."""
+        tape = make_tape(weights)
+        ours, our_fn = spsa_grad(tape, None, 0.05, 2, 1, "center", None, True, 2)
+        theirs, their_fn = qp.gradients.spsa_grad(tape, None, 0.05, 2, 1, "center", None, True, 2)
+        assert len(ours) == len(theirs) == 4
+        assert our_fn(qp.execute(ours, dev)) != ()  # runs
+        assert their_fn(qp.execute(theirs, dev)) != ()
+
+    def test_f0_saves_the_unshifted_circuit(self, dev, weights):
+        """``f0`` (the tape's own result) replaces the unshifted circuit of a forward rule."""
+        tape = make_tape(weights)
+        f0 = qp.execute([tape], dev)[0]
+        with_f0, fn = spsa_grad(tape, h=0.05, strategy="forward", f0=f0, sampler_rng=1)
+        without, fn_plain = spsa_grad(tape, h=0.05, strategy="forward", sampler_rng=1)
+        assert len(with_f0) == len(without) - 1
+        np.testing.assert_allclose(
+            fn(qp.execute(with_f0, dev)), fn_plain(qp.execute(without, dev)), atol=1e-12
+        )
+
+    def test_as_diff_method_with_pennylane_kwargs(self, dev):
+        """``gradient_kwargs`` in PennyLane's spelling work with ``diff_method=spsa_grad``."""
+        kwargs = {"h": 1e-4, "sampler_rng": 3, "num_directions": 2}
+        ours = one_param_qnode(dev, spsa_grad, gradient_kwargs=kwargs)
+        x = pnp.array(0.7, requires_grad=True)
+        assert np.isclose(qp.grad(ours)(x), d_one_param(0.7), atol=1e-6)

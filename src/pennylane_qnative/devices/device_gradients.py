@@ -20,10 +20,15 @@ from pennylane.transforms.core import Transform
 from pennylane.typing import ResultBatch
 
 from pennylane_qnative.gradients.registry import canonical, resolve
+from pennylane_qnative.gradients.spsa import spsa_grad
 
 __all__ = ["DeviceGradients"]
 
 _NO_TRAINABLE_WARNING = "Attempted to compute the gradient of a tape with no trainable"
+
+# PennyLane ``diff_method`` strings our devices serve themselves, with the same estimator and
+# options as PennyLane's transform of that name (fused into the step's one batch).
+SERVED = {"spsa": spsa_grad}
 
 
 class DeviceGradients:
@@ -55,17 +60,30 @@ class DeviceGradients:
         return transform
 
     @staticmethod
-    def seeded(config: ExecutionConfig) -> ExecutionConfig:
-        """``config`` with a ``gradient_kwargs`` ``"rng"`` moved into ``device_options``.
+    def serves(config: ExecutionConfig | None) -> bool:
+        """Whether the device computes this config's derivatives itself."""
+        return config is not None and (
+            config.gradient_method == "device" or config.gradient_method in SERVED
+        )
 
-        A QNode cannot set device options, so with ``diff_method="device"`` its
-        ``gradient_kwargs={"method": ..., "rng": seed}`` seeds that execution's shots (what
-        the trainer does at each step, for exact resumes).
+    @staticmethod
+    def seeded(config: ExecutionConfig) -> ExecutionConfig:
+        """``config`` as device gradients read it.
+
+        ``diff_method="spsa"`` becomes ``"device"`` with our :func:`~.spsa_grad` (PennyLane's
+        estimator and options, same results for the same ``sampler_rng``). A QNode cannot set
+        device options, so with ``diff_method="device"`` its ``gradient_kwargs={"method": ...,
+        "shots_rng": seed}`` seeds that execution's shots (what the trainer does at each step,
+        for exact resumes): it becomes ``device_options["rng"]``.
         """
         options = dict(config.gradient_keyword_arguments or {})
-        if config.gradient_method != "device" or "rng" not in options:
+        if config.gradient_method in SERVED:
+            options = {"method": SERVED[config.gradient_method], **options}
+            config = replace(config, gradient_method="device", gradient_keyword_arguments=options)
             return config
-        rng = options.pop("rng")
+        if config.gradient_method != "device" or "shots_rng" not in options:
+            return config
+        rng = options.pop("shots_rng")
         return replace(
             config,
             gradient_keyword_arguments=options,

@@ -326,7 +326,7 @@ class IonQDevice(ResultCacheMethods, Device):
         return self._gradients.configure(config, base)
 
     def supports_derivatives(self, execution_config=None, circuit=None) -> bool:
-        return execution_config is not None and execution_config.gradient_method == "device"
+        return DeviceGradients.serves(execution_config)
 
     def compute_derivatives(self, circuits, execution_config=None):
         return self._gradients.run(circuits, execution_config, forward=False)[1]

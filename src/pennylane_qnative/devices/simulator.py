@@ -293,7 +293,7 @@ class SimulatorDevice(ResultCacheMethods, Device):
     def supports_derivatives(
         self, execution_config: ExecutionConfig | None = None, circuit: QuantumScript | None = None
     ) -> bool:
-        if execution_config is not None and execution_config.gradient_method == "device":
+        if DeviceGradients.serves(execution_config):
             return True
         return self._backend.supports_derivatives(execution_config, circuit)
 

@@ -115,8 +115,13 @@ class Selection:
     num_params: int
 
 
-def select_parameters(tape: QuantumScript, argnum, name: str, *, method: str = "numeric"):
+def select_parameters(
+    tape: QuantumScript, argnum, name: str, *, method: str = "numeric", validate: bool = True
+):
     """Apply PennyLane's guards and choose the parameters to differentiate.
+
+    ``validate=False`` (PennyLane's ``validate_params=False``) takes every chosen parameter
+    as differentiable, without looking for zero derivatives.
 
     Raises:
         NotImplementedError: a *trainable* parameter is broadcast (data broadcasting is fine)
@@ -129,6 +134,8 @@ def select_parameters(tape: QuantumScript, argnum, name: str, *, method: str = "
     if argnum is None and not tape.trainable_params:
         return Selection(_no_trainable_grad(tape), (), num_params)
     chosen = choose_trainable_param_indices(tape, argnum)
+    if not validate:
+        return Selection(None, tuple(sorted(chosen)), num_params)
     dark = _outside_light_cone(tape)
     if dark is None:  # mid-circuit measurements: PennyLane's circuit graph decides
         methods = find_and_validate_gradient_methods(tape, method, chosen)

@@ -35,6 +35,7 @@ from functools import partial
 from typing import Any
 
 import numpy as np
+from pennylane.gradients import finite_diff_coeffs
 from pennylane.tape import QuantumScript, QuantumScriptBatch
 from pennylane.transforms.core import transform
 from pennylane.typing import PostprocessingFn
@@ -66,12 +67,16 @@ Sampler = Callable[..., np.ndarray]
 
 
 class Strategy(enum.StrEnum):
-    """Finite-difference strategy along the sampled direction."""
+    """Finite-difference strategy along the sampled direction (PennyLane's)."""
 
     CENTER = "center"
-    """:math:`f(\\theta+c\\Delta)` and :math:`f(\\theta-c\\Delta)`: 2 circuits per direction."""
+    """Shifts symmetric around :math:`\\theta`: :math:`\\pm c\\Delta` (2 circuits per
+    direction at ``approx_order=2``), bias :math:`O(c^2)`."""
     FORWARD = "forward"
-    """:math:`f(\\theta)` once plus :math:`f(\\theta+c\\Delta)` per direction; bias O(c)."""
+    """:math:`f(\\theta)` once plus shifts :math:`c\\Delta, 2c\\Delta, \\dots` per direction."""
+    BACKWARD = "backward"
+    """:math:`f(\\theta)` once plus shifts :math:`-c\\Delta, -2c\\Delta, \\dots` per
+    direction."""
 
 
 def rademacher_sampler(
@@ -199,6 +204,23 @@ def _check_directions(num_directions: int) -> None:
         )
 
 
+def _stencil(n: int, approx_order: int, strategy: Strategy) -> tuple[np.ndarray, np.ndarray]:
+    """PennyLane's finite-difference coefficients and shifts, errors in our hierarchy."""
+    for name, value in (("n", n), ("approx_order", approx_order)):
+        if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < 1:
+            raise ConfigurationError(f"{name}={value!r} must be a positive int.")
+    try:
+        coeffs, shifts = finite_diff_coeffs(
+            n=int(n), approx_order=int(approx_order), strategy=strategy.value
+        )
+    except ValueError as error:
+        raise ConfigurationError(
+            f"no {strategy.value} finite-difference rule of order {approx_order} for derivative "
+            f"order {n} ({error}); for strategy='center' use an even approx_order."
+        ) from None
+    return np.asarray(coeffs, dtype=float), np.asarray(shifts, dtype=float)
+
+
 def spsa_tapes(
     tape: QuantumScript,
     *,
@@ -208,41 +230,54 @@ def spsa_tapes(
     sampler: Sampler = rademacher_sampler,
     rng: np.random.Generator,
     strategy: str = "center",
+    approx_order: int | None = None,
+    n: int = 1,
+    f0=None,
+    validate_params: bool = True,
     gain: float = 1.0,
 ) -> tuple[QuantumScriptBatch, PostprocessingFn]:
     """The tapes and postprocessing of one SPSA estimate (shared by ``spsa_grad`` and ``SPSA``).
 
+    The estimate is PennyLane's: along each sampled direction :math:`\\Delta`, the
+    finite-difference rule of ``(n, approx_order, strategy)`` with step :math:`c\\Delta`,
+    divided by :math:`c^n\\Delta_i` (``approx_order=None``: 2 for ``"center"``, 1 otherwise).
+    ``f0``, the result of ``tape`` itself, saves the unshifted circuit of a rule that needs it.
     ``gain`` multiplies the returned Jacobian (``SPSA(scale_by_gain=True)`` passes ``a_k``).
     """
     strategy = Strategy(strategy) if strategy in set(Strategy) else _bad_strategy(strategy)
     _check_directions(num_directions)
-    selection = select_parameters(tape, argnum, "SPSA")
+    default_order = 2 if strategy is Strategy.CENTER else 1
+    coeffs, shifts = _stencil(n, default_order if approx_order is None else approx_order, strategy)
+    selection = select_parameters(tape, argnum, "SPSA", validate=validate_params)
     if selection.early is not None:
         return selection.early
     idx, num_params = list(selection.indices), selection.num_params
     steps = _steps(c, num_params)
-
-    signs = (1.0, -1.0) if strategy is Strategy.CENTER else (1.0,)
-    tapes: list[QuantumScript] = [] if strategy is Strategy.CENTER else [tape]
-    shifts, columns = [], []
+    unshifted = bool(np.any(shifts == 0))
+    moved = [j for j in range(len(shifts)) if shifts[j] != 0]
+    tapes: list[QuantumScript] = [tape] if unshifted and f0 is None else []
+    rows, columns, center = [], [], np.zeros(num_params)
     for rep in range(num_directions):
         direction = np.asarray(sampler(idx, num_params, rep, rng=rng), dtype=float)
-        if direction.shape != (num_params,) or np.any(direction[idx] == 0):
+        if direction.shape != (num_params,):
             raise ConfigurationError(
-                f"sampler returned {direction!r}: it must return {num_params} entries, "
-                f"non-zero at the perturbed indices {idx}."
+                f"sampler returned {direction!r}: it must return {num_params} entries."
             )
-        inverse = np.zeros(num_params)
-        inverse[idx] = 1.0 / (steps[idx] * direction[idx])
-        for sign in signs:
-            shifts.append(sign * steps[idx] * direction[idx])
-            columns.append(sign * inverse / len(signs))
-    tapes.extend(shifted_tapes(tape, idx, np.array(shifts)))
-
-    coeffs = np.stack(columns, axis=1) * (gain / num_directions)
-    if strategy is Strategy.FORWARD:
-        coeffs = np.concatenate([-coeffs.sum(axis=1, keepdims=True), coeffs], axis=1)
-    return tapes, linear_postprocessing(tape, coeffs)
+        inverse = np.divide(1.0, direction, where=direction != 0, out=np.zeros(num_params))
+        inverse /= steps**n
+        for j in moved:
+            rows.append(shifts[j] * steps[idx] * direction[idx])
+            columns.append(coeffs[j] * inverse)
+        if unshifted:  # the unshifted circuit's weight, summed over the directions
+            center += coeffs[shifts == 0][0] * inverse
+    tapes.extend(shifted_tapes(tape, idx, np.array(rows)))
+    if unshifted:
+        columns.insert(0, center)
+    weights = np.stack(columns, axis=1) * (gain / num_directions)
+    post = linear_postprocessing(tape, weights)
+    if unshifted and f0 is not None:
+        return tapes, lambda results: post((f0, *results))
+    return tapes, post
 
 
 def _bad_strategy(strategy) -> Strategy:
@@ -259,35 +294,54 @@ def _bad_strategy(strategy) -> Strategy:
 )
 def spsa_grad(
     tape: QuantumScript,
-    *,
     argnum=None,
-    c: float | Sequence[float] = 0.1,
+    h: float | Sequence[float] | None = None,
+    approx_order: int = 2,
+    n: int = 1,
+    strategy: str = "center",
+    f0=None,
+    validate_params: bool = True,
     num_directions: int = 1,
     sampler: Sampler = rademacher_sampler,
+    sampler_rng: RngLike = None,
+    *,
+    c: float | Sequence[float] | None = None,
     rng: RngLike = None,
-    strategy: str = "center",
 ) -> tuple[QuantumScriptBatch, PostprocessingFn]:
     r"""SPSA estimate of the Jacobian of a tape or QNode (Spall 1992).
 
-    Usable as ``diff_method=spsa_grad`` (options through ``gradient_kwargs``), applied to a
-    QNode (``spsa_grad(qnode, c=0.05)(x)``) or to a tape (returns ``(tapes, postprocessing)``).
+    A drop-in for ``qp.gradients.spsa_grad``: the same arguments, in the same order, with the
+    same meaning, so changing the import is enough; plus ``c`` and ``rng``, our names for ``h``
+    and ``sampler_rng``. Usable as ``diff_method=spsa_grad`` (options through
+    ``gradient_kwargs``), applied to a QNode (``spsa_grad(qnode, h=0.05)(x)``) or to a tape
+    (returns ``(tapes, postprocessing)``): the same options and seed give the same circuits
+    and the same Jacobian as PennyLane's. Differences: an array step works (PennyLane
+    documents it but raises), and errors are :class:`~.ConfigurationError`. The default step
+    is PennyLane's ``1e-5``, which suits exact simulation only: with shots the variance grows
+    like :math:`1/h^2`, so pass ``h=0.1`` or so (or use the stateful :class:`SPSA`).
 
     Args:
         tape (QuantumScript or QNode): the circuit to differentiate
         argnum (int | Sequence[int] | None): indices into the *trainable* tape parameters to
             differentiate (others get zero); ``None`` for all
-        c (float | Sequence[float]): perturbation size, a scalar or one per trainable tape
-            parameter (PennyLane's ``spsa_grad`` documents array steps but rejects them). The
-            bias is :math:`O(c^2)`; with shots the variance grows like :math:`1/c^2`.
+        h (float | Sequence[float] | None): perturbation size, a scalar or one per trainable
+            tape parameter (default ``1e-5``, PennyLane's)
+        approx_order (int): order of the finite-difference rule along each direction
+        n (int): order of the derivative
+        strategy (str): ``"center"``, ``"forward"`` or ``"backward"``
+        f0 (tensor_like | None): the result of ``tape`` itself, when already computed: saves
+            the unshifted circuit of a ``"forward"``/``"backward"`` rule
+        validate_params (bool): analyse which parameters can be differentiated (and which have
+            a zero derivative); ``False`` perturbs every chosen parameter
         num_directions (int): number of directions sampled and averaged; the variance falls
-            as ``1/num_directions`` and the cost is ``2 * num_directions`` circuits
+            as ``1/num_directions``
         sampler (Callable): ``sampler(indices, num_params, repetition, *, rng)`` returning a
             direction (PennyLane's protocol); :func:`rademacher_sampler` by default
-        rng (int | np.random.Generator | None): random stream for the directions. A
+        sampler_rng (int | np.random.Generator | None): random stream for the directions. A
             ``Generator`` keeps advancing across calls; an ``int`` draws the same directions
-            every call (deterministic, as PennyLane's ``sampler_rng``)
-        strategy (str): ``"center"`` (2 circuits per direction, bias O(c^2)) or
-            ``"forward"`` (1 + 1 per direction, bias O(c))
+            every call (deterministic)
+        c (float | Sequence[float] | None): our name for ``h``
+        rng (int | np.random.Generator | None): our name for ``sampler_rng``
 
     Returns:
         tuple[list[QuantumScript], Callable]: the perturbed tapes and the function turning
@@ -302,7 +356,8 @@ def spsa_grad(
     >>> from pennylane import numpy as pnp
     >>> from pennylane_qnative.gradients import spsa_grad
     >>> dev = qp.device("default.qubit")
-    >>> @qp.qnode(dev, diff_method=spsa_grad, gradient_kwargs={"rng": 7, "num_directions": 50})
+    >>> @qp.qnode(dev, diff_method=spsa_grad,
+    ...           gradient_kwargs={"h": 0.1, "sampler_rng": 7, "num_directions": 50})
     ... def circuit(x):
     ...     qp.RX(x[0], 0)
     ...     qp.RY(x[1], 0)
@@ -314,13 +369,24 @@ def spsa_grad(
     """
     return spsa_tapes(
         tape,
-        c=c,
+        c=_either("h", h, "c", c, default=1e-5),
         argnum=argnum,
         num_directions=num_directions,
         sampler=sampler,
-        rng=make_rng(rng),
+        rng=make_rng(_either("sampler_rng", sampler_rng, "rng", rng, default=None)),
         strategy=strategy,
+        approx_order=approx_order,
+        n=n,
+        f0=f0,
+        validate_params=validate_params,
     )
+
+
+def _either(name: str, value: Any, alias: str, other: Any, *, default: Any) -> Any:
+    """One of an option and its alias (both given: an error)."""
+    if value is not None and other is not None:
+        raise ConfigurationError(f"pass {name} or {alias}, not both (they are the same option).")
+    return value if value is not None else other if other is not None else default
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True, slots=True)

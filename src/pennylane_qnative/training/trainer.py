@@ -321,7 +321,7 @@ class QuantumTrainer:
         """Gradient, loss and outputs of one batch through the QNode."""
         outputs = []
         if seed is not None and qnode.diff_method == "device":  # our devices: seeded shots
-            qnode = qnode.update(gradient_kwargs={**qnode.gradient_kwargs, "rng": seed})
+            qnode = qnode.update(gradient_kwargs={**qnode.gradient_kwargs, "shots_rng": seed})
 
         def objective(w):
             out = model.forward(qnode, w, X)
