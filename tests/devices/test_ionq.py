@@ -229,7 +229,8 @@ class TestAgreesWithSimulator:
         with qp.Tracker(dev) as tracker:
             result = circuit()
         assert tracker.totals["jobs"] == 1
-        assert tracker.totals["shots"] == 700
+        assert tracker.totals["submitted_shots"] == 700  # one circuit, 700 shots paid
+        assert tracker.totals["shots"] == 1400  # PennyLane's count, as default.qubit records
         assert len(result) == 3
         for (value, counts), shots in zip(result, (300, 200, 200), strict=True):
             assert sum(counts.values()) == shots

@@ -70,6 +70,7 @@ from pennylane_qnative.devices.ionq_translation import (
     native_supports,
     qis_supports,
 )
+from pennylane_qnative.devices.tracking import record_circuits
 from pennylane_qnative.exceptions import ConfigurationError
 from pennylane_qnative.execution.batching import split_broadcasts
 from pennylane_qnative.execution.budget import BudgetGuard
@@ -344,12 +345,13 @@ class IonQDevice(ResultCacheMethods, Device):
         tapes, postprocess = split_broadcasts(circuits)
         rng = np.random.default_rng(config.device_options.get("rng", self._rng))
         run = _Run(self, list(tapes), rng)
+        results = None
         try:
-            results = run.results()
-        finally:
+            results = postprocess(run.results())
+        finally:  # a failed batch is still accounted for
             if self.tracker.active:
-                run.track(self.tracker, circuits)
-        return postprocess(results)
+                run.track(self.tracker, circuits, results)
+        return results
 
 
 def _make_cache(options: IonQOptions) -> QuantumCircuitCache | None:
@@ -522,24 +524,32 @@ class _Run:
             if dev.cache is not None and keys[indices[0]] is not None:
                 dev.cache.put(keys[indices[0]], dist)
 
-    def track(self, tracker: Any, circuits: QuantumScriptBatch) -> None:
-        executions = sum(max(c.batch_size or 1, 1) for c in circuits)
+    def track(self, tracker: Any, circuits: QuantumScriptBatch, results: Any) -> None:
+        """The batch's keys, then PennyLane's per-circuit keys (a failed batch: its
+        ``executions`` only)."""
+        failed = (
+            {}
+            if results is not None
+            else {"executions": sum(max(c.batch_size or 1, 1) for c in circuits)}
+        )
         tracker.update(
             batches=1,
             batch_len=len(circuits),
-            executions=executions,
             circuits=len(self.tapes),
             submitted_circuits=self.submitted,
+            submitted_shots=self.shots,
             jobs=len(self.job_ids),
             job_ids=list(self.job_ids),
             jobs_created=self.created,
             journal_reuses=self.reused,
-            shots=self.shots,
             estimated_cost_usd=self.estimated_usd,
             billed_cost_usd=self.billed_usd,
             cache_hits=self.hits,
+            **failed,
         )
         tracker.record()
+        if results is not None:
+            record_circuits(tracker, circuits, results)
 
 
 def _nan_like(tape: QuantumScript) -> Any:

@@ -52,7 +52,6 @@ import pennylane as qp
 from pennylane.devices import Device, ExecutionConfig
 from pennylane.devices.modifiers import single_tape_support
 from pennylane.devices.preprocess import decompose
-from pennylane.devices.qubit.sampling import get_num_shots_and_executions
 from pennylane.exceptions import DeviceError
 from pennylane.tape import QuantumScript, QuantumScriptBatch
 from pennylane.typing import Result, ResultBatch
@@ -61,6 +60,7 @@ from pennylane_qnative.devices.caching import ResultCacheMethods
 from pennylane_qnative.devices.copying import rebuild
 from pennylane_qnative.devices.device_gradients import DeviceGradients
 from pennylane_qnative.devices.errors import DeviceConfigurationError
+from pennylane_qnative.devices.tracking import record_circuits
 from pennylane_qnative.exceptions import ConfigurationError
 from pennylane_qnative.execution.batching import (
     group_by_structure,
@@ -315,6 +315,7 @@ class SimulatorDevice(ResultCacheMethods, Device):
         fps = [fingerprint(c, memo) for c in circuits] if use_fp else [None] * len(circuits)
         keys = [self._key(fp) for fp in fps]
         hits = self._lookup(keys, results)
+        simulated = [r is _MISSING for r in results]
         units = self._plan(circuits, fps, results)
         raw = self._run([self._fused(u, fps) for u in units], config, *self._backends(config))
         for unit, res in zip(units, raw, strict=True):
@@ -328,6 +329,7 @@ class SimulatorDevice(ResultCacheMethods, Device):
             self._track(
                 circuits,
                 results,
+                simulated,
                 cache_hits=hits,
                 cache_misses=sum(k is not None for k in keys) - hits,
                 merged_circuits=sum(len(u.indices) for u in units if u.merged),
@@ -335,25 +337,11 @@ class SimulatorDevice(ResultCacheMethods, Device):
             )
         return tuple(results)
 
-    def _track(self, circuits: QuantumScriptBatch, results: list, **batch_keys: int) -> None:
-        """PennyLane's simulator keys (batches, executions, shots, results, resources) + ours.
-
-        ``executions`` counts circuits as hardware would run them (a broadcast tape of 10 is 10
-        executions); ``backend_executions`` counts what the backend actually simulated.
-        """
+    def _track(self, circuits, results, simulated, **batch_keys: int) -> None:
+        """PennyLane's simulator keys plus ours (:mod:`~.devices.tracking`)."""
         self.tracker.update(batches=1, batch_len=len(circuits), **batch_keys)
         self.tracker.record()
-        resources = getattr(self.tracker, "record_resources", True)  # costly: opt-out exists
-        for circuit, result in zip(circuits, results, strict=True):
-            executions, shots = get_num_shots_and_executions(circuit)
-            info = {"executions": executions, "results": result}
-            if circuit.shots:
-                info["shots"] = shots
-            if resources:
-                specs = circuit.specs
-                info.update(resources=specs["resources"], errors=specs["errors"])
-            self.tracker.update(**info)
-            self.tracker.record()
+        record_circuits(self.tracker, circuits, results, simulated=simulated)
 
     def _key(self, fp: Any) -> str | None:
         return None if self.cache is None else self.cache.key_for(fp, self._context)
