@@ -484,7 +484,7 @@ class Backends(_RstDirective):
 
 
 class ErrorTree(_RstDirective):
-    """``.. qnative-error-tree::``: every exception class below ``QnativeError``."""
+    """``.. qnative-error-tree::``: every public exception class below ``QnativeError``."""
 
     def run(self) -> list[nodes.Node]:
         for module in public_modules():
@@ -501,7 +501,7 @@ class ErrorTree(_RstDirective):
             lines.append(f"{'    ' * depth}* :class:`~{target}`{also}: {summary}")
             lines.append("")
             for sub in sorted(cls.__subclasses__(), key=lambda c: c.__name__):
-                if sub.__module__.startswith(PACKAGE):
+                if sub.__module__.startswith(PACKAGE) and not sub.__name__.startswith("_"):
                     walk(sub, depth + 1)
 
         walk(QnativeError, 0)
