@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# The project's test command: our test suite, then PennyLane's device conformance suite
+# The project's test command: our test suite, the documentation (its pages' examples, then the
+# site with the tutorials executed, offline), then PennyLane's device conformance suite
 # against our devices (qnative.ionq against a local emulator started here). Run it with the
 # project's virtual environment first on PATH (the README and .ci/run do), because
 # pl-device-test runs whichever `pytest` PATH finds.
@@ -17,6 +18,13 @@ trap cleanup EXIT
 export QNATIVE_CACHE_DIR="$scratch/cache"
 
 python -m pytest -q "$@"
+
+echo "== docs"
+# The examples on the pages (docstring examples already ran above, with --doctest-modules).
+python -m pytest -q -p no:cacheprovider --doctest-glob='*.rst' docs
+# The site, every page re-read (-E) so that -W sees every warning; sphinx-gallery runs the
+# tutorials (it re-runs only those that changed since the last local build).
+sphinx-build -E -W --keep-going -q -b html docs docs/_build/html
 
 echo "== pl-device-test: qnative.simulator (analytic)"
 pl-device-test --device qnative.simulator -q -p no:cacheprovider

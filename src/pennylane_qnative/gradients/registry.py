@@ -191,9 +191,9 @@ def is_stateful(name: str) -> bool:
 def resolve(method: str | Transform, **options) -> Transform:
     """The gradient transform for a name or object, with ``options`` bound.
 
-    ==================== ============================================================
-    name                 result
-    ==================== ============================================================
+    ===================== ============================================================
+    name                  result
+    ===================== ============================================================
     ``"spsa"``            a new :class:`SPSA` (stateful: gains, counter) with options
     ``"spsa-grad"``       the pure :func:`spsa_grad` with options bound
     ``"richardson"``      :func:`richardson_grad` with options bound
@@ -201,7 +201,7 @@ def resolve(method: str | Transform, **options) -> Transform:
     ``"adaptive"``        a new :class:`AdaptiveGradient`
     ``"parameter-shift"`` (alias ``"parameter_shift"``), ``"finite-diff"`` (alias
                           ``"finite_diff"``): PennyLane's transforms with options bound
-    ==================== ============================================================
+    ===================== ============================================================
 
     A ``Transform`` object is returned as is (stateful objects keep their state) or, with
     options, bound to them. Stateful results (``"spsa"``, ``"natural"``, ``"adaptive"``)
