@@ -51,6 +51,8 @@ API_SECTIONS: list[tuple[str, list[str]]] = [
             f"{PACKAGE}.devices.ionq_options",
             f"{PACKAGE}.devices.errors",
             f"{PACKAGE}.devices.caching",
+            f"{PACKAGE}.devices.copying",
+            f"{PACKAGE}.devices.tracking",
             f"{PACKAGE}.devices.device_gradients",
             f"{PACKAGE}.devices.ionq_preprocess",
             f"{PACKAGE}.devices.ionq_translation",
@@ -113,6 +115,7 @@ API_SECTIONS: list[tuple[str, list[str]]] = [
             f"{PACKAGE}.ionq.models",
             f"{PACKAGE}.ionq.pricing",
             f"{PACKAGE}.ionq.backends",
+            f"{PACKAGE}.ionq.retry",
         ],
     ),
     (
@@ -125,12 +128,12 @@ API_SECTIONS: list[tuple[str, list[str]]] = [
             f"{PACKAGE}.emulator.latency",
             f"{PACKAGE}.emulator.faults",
             f"{PACKAGE}.emulator.backends",
-            f"{PACKAGE}.emulator.jobs",
+            f"{PACKAGE}.emulator.job_records",
             f"{PACKAGE}.emulator.jobs_api",
             f"{PACKAGE}.emulator.results",
             f"{PACKAGE}.emulator.simulation",
             f"{PACKAGE}.emulator.state",
-            f"{PACKAGE}.emulator.store",
+            f"{PACKAGE}.emulator.job_store",
             f"{PACKAGE}.emulator.__main__",
         ],
     ),
@@ -552,6 +555,16 @@ def clean_docstring(app: Any, what: str, name: str, obj: Any, options: Any, line
             lines[i] = re.sub(r":ref:`([^`]*)`", r"``\1``", line)
 
 
+class TrackerKeys(_RstDirective):
+    """``.. qnative-tracker-keys::``: every key the devices record, with its meaning."""
+
+    def run(self) -> list[nodes.Node]:
+        from pennylane_qnative.devices.tracking import TRACKER_KEYS
+
+        rows = [[f"``{key}``", meaning] for key, meaning in TRACKER_KEYS.items()]
+        return self.render(_table(["key", "meaning"], rows, widths="25 75"))
+
+
 def setup(app: Any) -> dict[str, Any]:
     app.connect("autodoc-process-docstring", clean_docstring)
     app.connect("config-inited", write_api_pages)  # before Sphinx looks for documents
@@ -560,4 +573,5 @@ def setup(app: Any) -> dict[str, Any]:
     app.add_directive("qnative-compat", Compat)
     app.add_directive("qnative-error-tree", ErrorTree)
     app.add_directive("qnative-backends", Backends)
+    app.add_directive("qnative-tracker-keys", TrackerKeys)
     return {"parallel_read_safe": True, "parallel_write_safe": True, "version": "1"}
