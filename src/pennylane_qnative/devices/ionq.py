@@ -259,7 +259,8 @@ class IonQDevice(ResultCacheMethods, Device):
 
     def __repr__(self) -> str:
         return (
-            f"<{self.name} device (wires={len(self.wires or ())}, target={self.target!r}, "
+            f"<{self.name} device (wires={None if self.wires is None else len(self.wires)}, "
+            f"target={self.target!r}, "
             f"gateset={self.gateset.value!r}) at {hex(id(self))}>"
         )
 
