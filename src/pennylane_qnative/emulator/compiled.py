@@ -6,8 +6,9 @@ can render *exactly*, and advertises only those in ``output.compilation.compiled
 * ``ionq.native.v1`` (``{"qubits", "circuit"}``) for a circuit submitted in native gates;
 * ``ionq.qasm3.v1`` (an OpenQASM 3 program) for a ``qis`` circuit without ``pauliexp``.
 
-They are served at ``GET /jobs/{id}/artifacts/{artifact_id}`` and, by short name, at
-``GET /jobs/{id}/circuits/{native|qasm3}``.
+They are served as JSON (the OpenQASM program as a JSON string, as ionq-core's format catalog
+types it and qiskit-ionq decodes it) at ``GET /jobs/{id}/artifacts/{artifact_id}`` and, by
+short name, at ``GET /jobs/{id}/circuits/{native|qasm3}``.
 
 **Example**
 
@@ -34,7 +35,6 @@ __all__ = ["NATIVE", "QASM3", "SHORT_NAMES", "artifact_id", "descriptors", "rend
 NATIVE = "ionq.native.v1"
 QASM3 = "ionq.qasm3.v1"
 SHORT_NAMES = {"native": NATIVE, "qasm3": QASM3}
-_MEDIA = {NATIVE: "application/json", QASM3: "text/plain"}
 _QASM_NAMES = {
     "x": "x", "not": "x", "cnot": "x", "y": "y", "z": "z", "h": "h", "s": "s", "si": "sdg",
     "t": "t", "ti": "tdg", "v": "sx", "vi": "inv @ sx", "swap": "swap",
@@ -85,6 +85,6 @@ def artifact_id(job_id: str, fmt: str) -> str:
 def descriptors(job_id: str, formats: Sequence[str]) -> dict[str, dict[str, str]]:
     """``output.compilation.compiled_circuits`` of a job: format -> artifact descriptor."""
     return {
-        fmt: {"id": artifact_id(job_id, fmt), "format": fmt, "media_type": _MEDIA[fmt]}
+        fmt: {"id": artifact_id(job_id, fmt), "format": fmt, "media_type": "application/json"}
         for fmt in formats
     }

@@ -410,17 +410,11 @@ def _artifacts(request: web.Request) -> dict[str, Any]:
     return stored["artifacts"]
 
 
-def _artifact_response(content: Any) -> web.Response:
-    if isinstance(content, str):
-        return web.Response(text=content, content_type="text/plain")
-    return web.json_response(content)
-
-
 async def _artifact(request: web.Request) -> web.Response:
     artifacts, wanted = _artifacts(request), request.match_info["aid"]
     for fmt, content in artifacts.items():
         if artifact_id(request.match_info["id"], fmt) == wanted:
-            return _artifact_response(content)
+            return web.json_response(content)
     raise EmulatorHTTPError(404, "Resource not found: no artifact with this id on this job.")
 
 
