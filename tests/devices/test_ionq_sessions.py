@@ -13,7 +13,7 @@ from pennylane_qnative.devices.errors import DeviceConfigurationError
 from pennylane_qnative.emulator import LatencyModel, running
 from pennylane_qnative.exceptions import SessionLimitError
 
-QUEUE_S = 0.8
+QUEUE_S = 0.4
 HEADERS = {"Authorization": "apiKey k"}
 
 

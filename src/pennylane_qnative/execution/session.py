@@ -139,12 +139,9 @@ class SessionHandle:
             return current
 
     async def replace(self, ended_id: str) -> str:
-        """A new session after ``ended_id`` ended under us (no-op if already replaced).
-
-        Raises:
-            SessionLimitError: never here; a joined session that ended cannot be replaced,
-                the caller re-raises its refusal
-        """
+        """A new session after ``ended_id`` ended under us (if another job already replaced
+        it, that replacement). Only for an opened session (:attr:`replaceable`): the caller
+        re-raises the refusal of a joined one."""
         async with self._loop_lock():
             current = self.session_id
             if current != ended_id:
