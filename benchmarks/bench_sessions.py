@@ -5,7 +5,8 @@ proportion: a job waits ``--queue`` seconds in the queue (default 6 s) and runs 
 so one training step (30 circuits of 100 shots: forward batch and SPSA's two perturbed
 batches) executes in 0.3 s: the queue is 20 times a job's execution, as on hardware, where
 queues of hours meet jobs of minutes. (At exactly 10x, the bound on what a session can save
-is about 5x: it removes the queue, not the execution or the validation of each job.) ``qpu.aria-1`` is noisy (its noise model).
+is about 5x: it removes the queue, not the execution or the validation of each job.)
+``qpu.aria-1`` is noisy (its noise model).
 
 Three runs of the same 10 steps (8 qubits, depth 2, batches of 10, SPSA, 100 shots):
 
