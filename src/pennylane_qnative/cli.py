@@ -39,6 +39,29 @@ def _train_parser(sub: Any) -> None:
     p.add_argument("--baseline-steps", type=int, default=2, help="v3.2 steps to time (0: skip)")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     p.add_argument("--device-option", action="append", default=[], metavar="KEY=JSON")
+    p.add_argument(
+        "--session",
+        nargs="?",
+        const="true",
+        default=None,
+        metavar="LIMITS|ID",
+        help="run the whole training in one IonQ session (qnative.ionq): bare, a JSON dict of "
+        'limits (\'{"max_jobs": 60, "max_cost_usd": 500}\') or a session id to join',
+    )
+
+
+def _session_option(value: str | None) -> Any:
+    """``--session``'s value: ``True``, a dict of limits, or a session id."""
+    if value is None:
+        return None
+    if value.strip().lower() == "true":
+        return True
+    if value.lstrip().startswith("{"):
+        try:
+            return json.loads(value)
+        except json.JSONDecodeError as error:
+            raise QnativeError(f"--session: {value!r} is not a JSON dict ({error}).") from None
+    return value
 
 
 def _device_options(pairs: Sequence[str], budget: float | None) -> dict[str, Any]:
@@ -125,6 +148,7 @@ def cmd_train(args: argparse.Namespace) -> int:
         output_dir=args.output_dir,
         progress=not args.no_progress,
         device_kwargs=_device_options(args.device_option, args.budget),
+        session=_session_option(args.session),
     )
     model = QuantumModel.from_config(config)
     start = time.perf_counter()
@@ -137,9 +161,15 @@ def cmd_train(args: argparse.Namespace) -> int:
     )
     wall = time.perf_counter() - start
     stats = trainer.get_performance_stats()
+    session = trainer.tracker.rows[-1]["session_id"] if trainer.tracker.rows else None
     test = trainer.evaluate(model, data.X_test, data.y_test)
+    if hasattr(trainer.device, "close"):
+        trainer.device.close()  # ends a session the evaluation opened
     plot = trainer.tracker.plot_history(args.output_dir / "history.png")
     _print_run(args, stats, test, len(data.y_test), wall)
+    if stats["queued_seconds"] or session:
+        where = f"in session {session}" if session else "without a session"
+        print(f"  time queued {stats['queued_seconds']:.1f} s, {where}")
     if args.baseline_steps > 0:
         _print_baseline(args, config, data, stats)
     print(f"  outputs: {args.output_dir}/ (history.csv, checkpoint.json, {plot.name})")

@@ -21,6 +21,7 @@ in the device layer (``pennylane_qnative.devices``) as subclasses of the classes
         ├── IonQNotFoundError (LookupError)    404: no such job or resource
         ├── IonQRequestError (ValueError)      400/413/422: the request was refused as invalid
         ├── IonQRateLimitError                 429: too many requests (``retry_after``)
+        ├── SessionLimitError                  a session refused a job: a limit, or it ended
         ├── IonQServerError                    5xx or a broken connection
         ├── JobFailedError                     the job ended ``failed`` (IonQ's code, message)
         ├── JobCancelledError                  the job ended ``canceled``
@@ -44,6 +45,7 @@ __all__ = [
     "JobTimeoutError",
     "JournalError",
     "QnativeError",
+    "SessionLimitError",
     "UnsupportedCircuitError",
 ]
 
@@ -148,6 +150,24 @@ class IonQRateLimitError(IonQError):
     def __init__(self, message: str, *, retry_after: float | None = None, **kwargs) -> None:
         super().__init__(message, **kwargs)
         self.retry_after = retry_after
+
+
+class SessionLimitError(IonQError):
+    """An IonQ session refused a job: one of its limits is reached, or it has ended.
+
+    Args:
+        message (str): what failed and what to do next
+        session_id (str | None): the session
+        limit (str): ``"job_count_limit"``, ``"cost_limit"``, ``"duration_limit_min"`` or
+            ``"ended"``
+    """
+
+    def __init__(
+        self, message: str, *, session_id: str | None = None, limit: str = "ended", **kwargs
+    ) -> None:
+        super().__init__(message, **kwargs)
+        self.session_id = session_id
+        self.limit = limit
 
 
 class IonQServerError(IonQError):

@@ -269,7 +269,15 @@ class TestRender:
         job = render_job(record, now=100.0)
         assert job["dry_run"] is True
         assert job["results"] is None
-        assert "ionq.native.v1" in job["output"]["compilation"]["compiled_circuits"]
+        assert "ionq.qasm3.v1" in job["output"]["compilation"]["compiled_circuits"]
+
+    def test_native_dry_run_publishes_native_circuit(self):
+        """A native-gate dry run advertises its circuit as ionq.native.v1."""
+        gate = {"gate": "gpi2", "target": 0, "phase": 0.25}
+        body = single(dry_run=True, input={"qubits": 1, "gateset": "native", "circuit": [gate]})
+        (record,) = records_for(body)
+        formats = render_job(record, now=100.0)["output"]["compilation"]["compiled_circuits"]
+        assert list(formats) == ["ionq.native.v1"]
 
 
 def _as_int(value) -> int:

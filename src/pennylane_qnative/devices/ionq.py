@@ -133,6 +133,11 @@ class IonQDevice(ResultCacheMethods, Device):
         max_concurrent_jobs (int): jobs in flight at once
         poll_policy (PollPolicy | None): polling schedule (default: guided by predicted times)
         rate_card (RateCard): prices of estimates and budgets (default: the contract's)
+        session (bool | dict | str | None): run the jobs in one IonQ session, so that a
+            training waits the queue once: ``True``, or limits ``{"max_jobs", "max_cost_usd",
+            "max_minutes"}``, opens one at the first job (its cost limit capped by what remains
+            of ``budget_usd``) and ends it on :meth:`close` or at exit; a session id joins that
+            session (never ended here). The journal records it: a resumed run rejoins it.
 
     Execution-config ``device_options``: ``"rng"``, a seed or ``numpy.random.Generator`` for
     the shots of that execution (default: the device's own stream, see :meth:`reseed`), as
@@ -176,6 +181,7 @@ class IonQDevice(ResultCacheMethods, Device):
         max_concurrent_jobs: int = 8,
         poll_policy: Any = None,
         rate_card: RateCard = DEFAULT_RATE_CARD,
+        session: bool | Mapping[str, Any] | str | None = None,
     ) -> None:
         super().__init__(wires=wires, shots=shots)
         try:
@@ -188,11 +194,11 @@ class IonQDevice(ResultCacheMethods, Device):
                 shots_policy=cache_finite_shots, journal_path=journal_path,
                 budget_usd=budget_usd, max_circuits_per_job=max_circuits_per_job,
                 max_concurrent_jobs=max_concurrent_jobs, poll_policy=poll_policy,
-                rate_card=rate_card,
+                rate_card=rate_card, session=session,
             )  # fmt: skip
             self.budget = BudgetGuard(budget_usd)
             self.cache = _make_cache(self.options)
-            self._manager = _make_manager(self.options)
+            self._manager = _make_manager(self.options, self.budget)
         except ConfigurationError as error:
             raise DeviceConfigurationError(f"qnative.ionq: {error.message}") from None
         if self.wires is not None and len(self.wires) > self.backend.qubits:
@@ -224,6 +230,22 @@ class IonQDevice(ResultCacheMethods, Device):
     def cache_finite_shots(self) -> str:
         """``"reuse"`` or ``"skip"``: whether finite-shot results are served from the cache."""
         return self.options.shots_policy.value
+
+    @property
+    def session_id(self) -> str | None:
+        """The IonQ session the jobs run in (``None`` before the first job, or without one)."""
+        session = self._manager.session
+        return None if session is None else session.session_id
+
+    def close(self) -> None:
+        """End the IonQ session this device opened (the next job opens a new one)."""
+        self._manager.end_session()
+
+    def __enter__(self) -> IonQDevice:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
 
     @property
     def last_estimate_usd(self) -> float | None:
@@ -366,7 +388,7 @@ def _make_cache(options: IonQOptions) -> QuantumCircuitCache | None:
     return QuantumCircuitCache.from_option(options.cache, build)
 
 
-def _make_manager(options: IonQOptions) -> CircuitBatchManager:
+def _make_manager(options: IonQOptions, budget: BudgetGuard) -> CircuitBatchManager:
     return CircuitBatchManager(
         api_key=options.api_key,
         api_url=options.api_url,
@@ -382,6 +404,8 @@ def _make_manager(options: IonQOptions) -> CircuitBatchManager:
         poll=options.poll_policy,
         metadata=options.metadata,
         rate_card=options.rate_card,
+        session=options.session_request,
+        remaining_budget=lambda: budget.remaining,
     )
 
 
@@ -434,6 +458,8 @@ class _Run:
         self.submitted = 0
         self.shots = 0
         self.estimated_usd = self.billed_usd = 0.0
+        self.queued_s = 0.0
+        self.session_id: str | None = None
 
     def results(self) -> list[Any]:
         """Look up, pack once, estimate, charge, run; one PennyLane result per tape."""
@@ -515,6 +541,8 @@ class _Run:
             self.created += report.created
             self.reused += report.reused
             self.billed_usd += report.billed_usd
+            self.queued_s += report.queued_s
+            self.session_id = report.session_id or self.session_id
         dev.budget.settle(packed.estimate_usd, report.billed_usd if report.created else 0.0)
         self.submitted += len(packed.circuits)
         for indices, probs in zip(owners.values(), probabilities, strict=True):
@@ -533,7 +561,9 @@ class _Run:
             if results is not None
             else {"executions": sum(max(c.batch_size or 1, 1) for c in circuits)}
         )
+        session = {} if self.session_id is None else {"session_id": self.session_id}
         tracker.update(
+            **session,
             batches=1,
             batch_len=len(circuits),
             circuits=len(self.tapes),
@@ -546,6 +576,7 @@ class _Run:
             estimated_cost_usd=self.estimated_usd,
             billed_cost_usd=self.billed_usd,
             cache_hits=self.hits,
+            queued_seconds=self.queued_s,
             **failed,
         )
         tracker.record()

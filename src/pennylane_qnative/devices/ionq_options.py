@@ -28,6 +28,7 @@ from typing import Any
 
 from pennylane_qnative.exceptions import ConfigurationError
 from pennylane_qnative.execution.cache import QuantumCircuitCache
+from pennylane_qnative.execution.session import SessionRequest
 from pennylane_qnative.ionq import PollPolicy, RetryPolicy
 from pennylane_qnative.ionq.backends import (
     MAX_CIRCUITS_PER_JOB,
@@ -38,6 +39,7 @@ from pennylane_qnative.ionq.backends import (
 )
 from pennylane_qnative.ionq.models import Gateset
 from pennylane_qnative.ionq.pricing import DEFAULT_RATE_CARD, RateCard
+from pennylane_qnative.ionq.sessions import SessionLimits
 
 __all__ = ["IonQOptions", "ShotsReuse"]
 
@@ -85,6 +87,7 @@ class IonQOptions:
     max_concurrent_jobs: int = 8
     poll_policy: PollPolicy | None = None
     rate_card: RateCard = DEFAULT_RATE_CARD
+    session: bool | Mapping[str, Any] | str | None = None
 
     def __post_init__(self) -> None:
         set_ = object.__setattr__
@@ -94,6 +97,7 @@ class IonQOptions:
         self._check_service()
         self._check_job()
         self._check_limits()
+        self._check_session()
         set_(self, "metadata", dict(self.metadata or {}))
 
     def _check_service(self) -> None:
@@ -148,7 +152,34 @@ class IonQOptions:
         kwargs["gateset"] = self.gateset.value
         return kwargs
 
+    def _check_session(self) -> None:
+        value = self.session
+        if isinstance(value, Mapping):
+            try:
+                SessionLimits.from_mapping(value)
+            except ConfigurationError as error:
+                raise ConfigurationError(f"session: {error.message}") from None
+            object.__setattr__(self, "session", dict(value))
+            return
+        ok = value in (None, True, False) or (isinstance(value, str) and bool(value.strip()))
+        allowed = (
+            "True, False, None, a session id, or a dict of limits "
+            "{'max_jobs', 'max_cost_usd', 'max_minutes'}"
+        )
+        _need(ok, "session", value, allowed)
+
     # --- what the options imply ---------------------------------------------------------
+
+    @property
+    def session_request(self) -> SessionRequest | None:
+        """The IonQ session to run in (``None``: jobs are queued one by one)."""
+        value = self.session
+        if value is None or value is False:
+            return None
+        if isinstance(value, str):
+            return SessionRequest(join=value.strip())
+        limits = SessionLimits.from_mapping(value) if isinstance(value, Mapping) else None
+        return SessionRequest(limits=limits or SessionLimits())
 
     @property
     def backend(self) -> BackendInfo:

@@ -54,6 +54,8 @@ TRACKER_KEYS: dict[str, str] = {
     "journal_reuses": "jobs re-attached from the journal instead of paid again (qnative.ionq)",
     "estimated_cost_usd": "the batch's estimate at the rate card (qnative.ionq)",
     "billed_cost_usd": "what IonQ billed for it (qnative.ionq, paid backends)",
+    "session_id": "the IonQ session the batch's jobs ran in (qnative.ionq with session=)",
+    "queued_seconds": "seconds the batch's jobs waited in IonQ's queue (qnative.ionq)",
 }
 """Every key our devices record, with its meaning (the docs render this table)."""
 

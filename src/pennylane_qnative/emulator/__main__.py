@@ -67,7 +67,7 @@ def build_parser() -> argparse.ArgumentParser:
     faults.add_argument("--reset-rate", type=float, default=0.0)
     faults.add_argument("--slow-rate", type=float, default=0.0)
     faults.add_argument("--slow-seconds", type=float, default=0.5)
-    faults.add_argument("--cancel-mode", choices=[str(m) for m in CancelMode], default="noop")
+    faults.add_argument("--cancel-mode", choices=[str(m) for m in CancelMode], default="force")
     faults.add_argument("--fault-methods", type=_csv(str.upper), default=None)
     prices = parser.add_argument_group("rate card (USD)")
     prices.add_argument("--cost-1q", type=float, default=RateCard().cost_1q_gate_shot)

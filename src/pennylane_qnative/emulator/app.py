@@ -16,6 +16,10 @@ Routes (``<root>`` is ``EmulatorConfig.root``, empty by default):
     GET    <root>/v0.4/jobs/{id}            DELETE <root>/v0.4/jobs/{id}
     PUT    <root>/v0.4/jobs/{id}/status/cancel     GET <root>/v0.4/jobs/{id}/cost
     GET    <root>/v0.4/jobs/{id}/results/{probabilities[/aggregated]|histogram|shots}
+    GET    <root>/v0.4/jobs/{id}/artifacts/{aid}   GET <root>/v0.4/jobs/{id}/circuits/{lang}
+    POST   <root>/v0.4/sessions         GET    <root>/v0.4/sessions[?active=]
+    GET    <root>/v0.4/sessions/{id}    POST   <root>/v0.4/sessions/{id}/end
+    GET    <root>/v0.4/sessions/{id}/jobs
     GET    <root>/_emulator/stats           GET|PUT <root>/_emulator/faults
     POST   <root>/_emulator/reset           (admin: no auth, no faults)
 
@@ -32,7 +36,7 @@ from typing import Any
 
 from aiohttp import web
 
-from pennylane_qnative.emulator import jobs_api
+from pennylane_qnative.emulator import jobs_api, sessions_api
 from pennylane_qnative.emulator.backends import (
     BACKENDS,
     backend_json,
@@ -206,6 +210,7 @@ def create_app(config: EmulatorConfig) -> web.Application:
     app.router.add_get(f"{api}/backends/{{backend}}/characterizations/{{cid}}", _characterization)
     app.router.add_get(f"{api}/whoami", _whoami)
     jobs_api.add_routes(app.router, api)
+    sessions_api.add_routes(app.router, api)
     app.router.add_get(f"{admin}/stats", _admin_stats)
     app.router.add_route("*", f"{admin}/faults", _admin_faults)
     app.router.add_post(f"{admin}/reset", _admin_reset)

@@ -15,9 +15,11 @@ Faults, checked in this order for each request:
 * ``slow_rate``: the response is delayed by ``slow_s`` seconds.
 
 Jobs: ``failure_rate`` of jobs end ``failed`` with a code drawn from ``failure_codes``.
-``cancel_mode`` says what cancelling a job already in a terminal state does: ``noop`` (answer
-its current status, the default), ``force`` (it becomes ``canceled``, as cirq-ionq says v0.4 does)
-or ``reject`` (``409``). Faults apply to the methods in ``methods`` (default: all).
+``cancel_mode`` says what cancelling a job already in a terminal state does: ``force`` (the
+default, contract section 12.1: the answer is ``canceled``, the only value the OpenAPI schema
+allows, and a completed job keeps its results retrievable), ``noop`` (answer its current status:
+a compatibility option) or ``reject`` (``409``). Faults apply to the methods in ``methods``
+(default: all).
 
 **Example**
 
@@ -98,7 +100,7 @@ class FaultConfig:
     reset_rate: float = 0.0
     slow_rate: float = 0.0
     slow_s: float = 0.5
-    cancel_mode: CancelMode = CancelMode.NOOP
+    cancel_mode: CancelMode = CancelMode.FORCE
     methods: tuple[str, ...] = field(default=("GET", "POST", "PUT", "DELETE"))
 
     def __post_init__(self) -> None:

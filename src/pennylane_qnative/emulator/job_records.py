@@ -28,6 +28,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from pennylane_qnative.emulator.backends import BACKENDS, NOISE_MODELS
+from pennylane_qnative.emulator.compiled import descriptors, render_artifacts
 from pennylane_qnative.emulator.latency import Timeline
 from pennylane_qnative.emulator.simulation import GateError, gate_wires
 from pennylane_qnative.exceptions import QnativeError
@@ -38,6 +39,7 @@ from pennylane_qnative.ionq.backends import (
     MAX_SHOTS,
     NATIVE_GATES,
     QIS_GATES,
+    QIS_ROTATION_GATES,
 )
 from pennylane_qnative.ionq.backends import MAX_CIRCUITS_PER_JOB as MAX_CIRCUITS
 from pennylane_qnative.ionq.backends import MAX_GATES_PER_JOB as MAX_GATES
@@ -51,6 +53,7 @@ __all__ = [
     "EmulatorHTTPError",
     "JobSpec",
     "build_records",
+    "completed_before_cancel",
     "iso",
     "parse_job",
     "render_job",
@@ -192,6 +195,13 @@ def _check_gates(circuit: Any, qubits: int, gateset: str, backend: str) -> None:
                 f"{gateset} gate set; use one of {sorted(allowed)}.",
                 "circuit",
             )
+        if "rotation" in gate and (gateset == "native" or gate["gate"] not in QIS_ROTATION_GATES):
+            raise _bad(
+                f"InvalidInput: gate {gate['gate']!r} takes no 'rotation' (got "
+                f"{gate['rotation']!r}); it would be ignored. Send a rotation gate "
+                f"({sorted(QIS_ROTATION_GATES)}), e.g. a phase gate as 'rz'.",
+                "circuit",
+            )
         try:
             gate_wires(gate, qubits)
         except GateError as error:
@@ -329,12 +339,21 @@ def _child_record(
         "parent_job_id": parent["id"],
         "circuit_index": index,
         "cost": 0.0,
+        "compiled_formats": _formats(spec, index),
         "stats": {
             "qubits": circuit.qubits,
             "circuits": 1,
             "gate_counts": circuit.counts.as_api(),
         },
     }
+
+
+def _formats(spec: JobSpec, index: int) -> list[str] | None:
+    """The compiled formats a dry-run circuit is published in (``None``: not a dry run)."""
+    if not spec.dry_run:
+        return None
+    circuit = spec.circuits[index]
+    return list(render_artifacts(circuit.circuit, qubits=circuit.qubits, gateset=circuit.gateset))
 
 
 def build_records(
@@ -378,6 +397,7 @@ def build_records(
     }
     if spec.type == SINGLE:
         top["circuit_index"] = 0
+        top["compiled_formats"] = _formats(spec, 0)
         return [top]
     children = [
         _child_record(spec, top, index=i, timeline=timeline) for i in range(len(spec.circuits))
@@ -400,6 +420,12 @@ def status_at(record: Mapping[str, Any], now: float) -> str:
     return "failed" if record.get("failure") else "completed"
 
 
+def completed_before_cancel(record: Mapping[str, Any]) -> bool:
+    """Whether a canceled job had completed first (its results stay retrievable)."""
+    canceled = record.get("canceled_at")
+    return canceled is not None and canceled >= record["completed_at"] and not record["failure"]
+
+
 def iso(timestamp: float | None) -> str | None:
     """ISO-8601 UTC with milliseconds (``2025-05-28T20:47:05.440Z``), or ``None``."""
     if timestamp is None:
@@ -409,7 +435,8 @@ def iso(timestamp: float | None) -> str | None:
 
 
 def _results_json(record: Mapping[str, Any], status: str, prefix: str) -> dict[str, Any] | None:
-    if status != "completed" or record["dry_run"]:
+    done = status == "completed" or (status == "canceled" and completed_before_cancel(record))
+    if not done or record["dry_run"]:
         return None
     base = f"{prefix}/jobs/{record['id']}/results"
     if record.get("child_job_ids"):
@@ -423,7 +450,7 @@ def _timing(record: Mapping[str, Any], status: str) -> tuple[float | None, float
         return None, None
     if status == "started":
         return record["started_at"], None
-    if status == "canceled":
+    if status == "canceled" and not completed_before_cancel(record):
         end = record["canceled_at"]
         started = record["started_at"] if end >= record["started_at"] else None
         return started, end
@@ -454,21 +481,17 @@ def render_job(record: Mapping[str, Any], *, now: float, prefix: str = "/v0.4") 
     if started is not None and ended is not None:
         executed = math.floor((ended - started) * 1000)
     output: dict[str, Any] = {"compilation": {}}
-    if record["dry_run"]:
-        output["compilation"]["compiled_circuits"] = {
-            "ionq.native.v1": {
-                "id": str(uuid.uuid5(uuid.NAMESPACE_URL, record["id"])),
-                "format": "ionq.native.v1",
-                "media_type": "application/json",
-            }
-        }
+    if record["dry_run"] and record.get("compiled_formats") and status == "completed":
+        output["compilation"]["compiled_circuits"] = descriptors(
+            record["id"], record["compiled_formats"]
+        )
     job = {
         "id": record["id"],
         "status": status,
         "type": record["type"],
         "backend": record["backend"],
         "dry_run": record["dry_run"],
-        "cost_model": "quantum_compute_time",
+        "cost_model": "QCT" if BACKENDS[record["backend"]].is_simulator else "2QGE_operations",
         "submitter_id": "64b03577072d45001c85e9c4",
         "project_id": PROJECT_ID,
         "parent_job_id": record["parent_job_id"],

@@ -1,6 +1,7 @@
 """Job persistence in sqlite (a file, or ``:memory:``).
 
 A job is stored as its JSON record (see :mod:`.job_records`) plus the columns the API filters on;
+sessions are stored as their records, with the ids of their top-level jobs;
 results live in their own table. An emulator restarted on the same file serves the same jobs,
 keeps numbering them where it stopped (job sequence numbers seed sampling and faults) and
 still reports how many jobs were ever created, deleted ones included.
@@ -37,6 +38,9 @@ CREATE TABLE IF NOT EXISTS jobs (
 CREATE INDEX IF NOT EXISTS jobs_seq ON jobs (seq);
 CREATE INDEX IF NOT EXISTS jobs_parent ON jobs (parent_job_id);
 CREATE TABLE IF NOT EXISTS results (job_id TEXT PRIMARY KEY, data TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS sessions (id TEXT PRIMARY KEY, record TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS session_jobs (session_id TEXT NOT NULL, job_id TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS session_jobs_session ON session_jobs (session_id);
 """
 
 
@@ -96,6 +100,14 @@ class JobStore:
                     "INSERT OR REPLACE INTO results (job_id, data) VALUES (?, ?)",
                     [(k, json.dumps(v, separators=(",", ":"))) for k, v in results.items()],
                 )
+                self._db.executemany(
+                    "INSERT INTO session_jobs (session_id, job_id) VALUES (?, ?)",
+                    [
+                        (r["session_id"], r["id"])
+                        for r in records
+                        if r.get("session_id") and r.get("parent_job_id") is None
+                    ],
+                )
                 self._db.execute("COMMIT")
             except BaseException:
                 self._db.execute("ROLLBACK")
@@ -154,6 +166,39 @@ class JobStore:
             rows = self._db.execute(query, args).fetchall()
         for (text,) in rows:
             yield json.loads(text)
+
+    def put_session(self, record: Mapping[str, Any]) -> None:
+        """Insert or rewrite a session's record."""
+        with self._lock:
+            self._db.execute(
+                "INSERT OR REPLACE INTO sessions (id, record) VALUES (?, ?)",
+                (record["id"], json.dumps(record, separators=(",", ":"))),
+            )
+
+    def get_session(self, session_id: str) -> dict[str, Any] | None:
+        """The record of a session, or ``None``."""
+        with self._lock:
+            row = self._db.execute(
+                "SELECT record FROM sessions WHERE id = ?", (session_id,)
+            ).fetchone()
+        return json.loads(row[0]) if row else None
+
+    def sessions(self) -> list[dict[str, Any]]:
+        """Every session, newest first."""
+        with self._lock:
+            rows = self._db.execute("SELECT record FROM sessions ORDER BY rowid DESC").fetchall()
+        return [json.loads(text) for (text,) in rows]
+
+    def session_jobs(self, session_id: str, *, deleted: bool = False) -> list[dict[str, Any]]:
+        """The top-level jobs of a session, oldest first (``deleted``: deleted ones too, as
+        they still count against its limits)."""
+        query = (
+            "SELECT j.record FROM session_jobs s JOIN jobs j ON j.id = s.job_id "
+            "WHERE s.session_id = ?" + ("" if deleted else " AND j.deleted = 0") + " ORDER BY j.seq"
+        )
+        with self._lock:
+            rows = self._db.execute(query, (session_id,)).fetchall()
+        return [json.loads(text) for (text,) in rows]
 
     def counts(self) -> dict[str, int]:
         """How many jobs were ever created, and how many payloads were submitted twice.

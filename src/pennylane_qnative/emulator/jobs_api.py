@@ -1,4 +1,5 @@
-"""The ``/jobs`` routes of the emulator: create, get, list, cancel, delete, results, cost.
+"""The ``/jobs`` routes of the emulator: create, get, list, cancel, delete, results, cost,
+estimate and the compiled circuits of dry runs.
 
 Handlers are thin: validation and rendering live in :mod:`.job_records`, simulation in
 :mod:`.results`, persistence in :mod:`.job_store`. Simulation runs on a worker thread, so the
@@ -17,26 +18,31 @@ from aiohttp import web
 
 from pennylane_qnative.emulator import results as results_mod
 from pennylane_qnative.emulator.backends import BACKENDS, noise_model_for
+from pennylane_qnative.emulator.compiled import SHORT_NAMES, artifact_id, render_artifacts
 from pennylane_qnative.emulator.faults import CancelMode, job_failure
 from pennylane_qnative.emulator.job_records import (
+    PROJECT_ID,
     TERMINAL,
     EmulatorHTTPError,
     JobSpec,
     build_records,
+    completed_before_cancel,
     iso,
     parse_job,
     render_job,
     status_at,
 )
-from pennylane_qnative.emulator.latency import plan
+from pennylane_qnative.emulator.latency import Timeline, plan
+from pennylane_qnative.emulator.sessions import admit, hold_until
 from pennylane_qnative.emulator.simulation import GateError
 from pennylane_qnative.emulator.state import STATE, EmulatorState
 from pennylane_qnative.ionq.backends import DEFAULT_SHOTS, MAX_SHOTS
 from pennylane_qnative.ionq.pricing import GateCounts, estimate_cost
 
-__all__ = ["add_routes", "read_json"]
+__all__ = ["add_routes", "list_page", "read_json"]
 
 logger = logging.getLogger(__name__)
+ORGANIZATION = "qnative-emulator"
 
 
 async def read_json(request: web.Request) -> Any:
@@ -83,18 +89,9 @@ def _doomed(state: EmulatorState, spec: JobSpec, seq: int) -> tuple[str | None, 
     return failure, None
 
 
-async def _create(request: web.Request) -> web.Response:
-    state = _state(request)
-    spec = parse_job(await read_json(request))
-    seq = state.allocate_seq()
-    failure, message = _doomed(state, spec, seq)
-    ideal = noise_model_for(spec.backend, (spec.noise or {}).get("model")) is None
-    timeline = plan(
-        state.config.latency,
-        now=time.time(),
-        shots=[spec.shots] * len(spec.circuits),
-        charge_shots=not ideal,
-    )
+def _plan_and_price(state: EmulatorState, spec: JobSpec, now: float) -> tuple[Timeline, float]:
+    """The job's timeline and estimated cost; a session job is admitted (limits) first and
+    runs in the session's hold on the backend (no second queue wait)."""
     cost = estimate_cost(
         backend=spec.backend,
         shots=spec.shots,
@@ -102,30 +99,68 @@ async def _create(request: web.Request) -> web.Response:
         error_mitigation=spec.error_mitigation,
         rate_card=state.config.rate_card,
     )
+    hold = None
+    if spec.session_id is not None:
+        jobs = state.store.session_jobs(spec.session_id, deleted=True)
+        admit(
+            state.store.get_session(spec.session_id), jobs, session_id=spec.session_id,
+            backend=spec.backend, cost=cost, now=now,
+        )  # fmt: skip
+        hold = hold_until(jobs)
+    ideal = noise_model_for(spec.backend, (spec.noise or {}).get("model")) is None
+    timeline = plan(
+        state.config.latency,
+        now=now,
+        shots=[spec.shots] * len(spec.circuits),
+        charge_shots=not ideal,
+        hold_until=hold,
+    )
+    return timeline, cost
+
+
+async def _simulate(
+    state: EmulatorState, spec: JobSpec, records: list[dict[str, Any]], seq: int
+) -> dict[str, Any]:
+    """What to store for a new job: its results, or a dry run's compiled circuits."""
+    singles = records[1:] or records[:1]
+    if spec.dry_run:
+        return {
+            r["id"]: {"artifacts": render_artifacts(c.circuit, qubits=c.qubits, gateset=c.gateset)}
+            for r, c in zip(singles, spec.circuits, strict=True)
+        }
+    if records[0]["failure"] is not None:
+        return {}
+    ids = [r["id"] for r in singles]
+    loop = asyncio.get_running_loop()
+    try:
+        return await loop.run_in_executor(
+            None, lambda: results_mod.run_job(spec, ids, seed=state.config.seed, sequence=seq)
+        )
+    except GateError as error:
+        raise EmulatorHTTPError(400, f"InvalidInput: {error}", keys=["input"]) from error
+
+
+async def _create(request: web.Request) -> web.Response:
+    state = _state(request)
+    spec = parse_job(await read_json(request))
+    timeline, cost = _plan_and_price(state, spec, time.time())
+    seq = state.allocate_seq()
+    failure, message = _doomed(state, spec, seq)
     records = build_records(
         spec, seq=seq, timeline=timeline, failure_code=failure, cost=cost, failure_message=message
     )
-    stored: dict[str, Any] = {}
-    if not spec.dry_run and failure is None:
-        ids = [r["id"] for r in records[1:]] or [records[0]["id"]]
-        loop = asyncio.get_running_loop()
-        try:
-            stored = await loop.run_in_executor(
-                None,
-                lambda: results_mod.run_job(spec, ids, seed=state.config.seed, sequence=seq),
-            )
-        except GateError as error:
-            raise EmulatorHTTPError(400, f"InvalidInput: {error}", keys=["input"]) from error
+    stored = await _simulate(state, spec, records, seq)
     state.store.insert(records, stored)
     state.submissions += 1
     top = records[0]
     logger.info(
-        "emulator: job %s created (%s, %s, %d circuit(s), %d shots%s)",
+        "emulator: job %s created (%s, %s, %d circuit(s), %d shots%s%s)",
         top["id"],
         spec.type,
         spec.backend,
         len(spec.circuits),
         spec.shots,
+        f", session {spec.session_id}" if spec.session_id else "",
         f", will fail: {failure}" if failure else "",
     )
     body = {"id": top["id"], "status": "submitted", "session_id": spec.session_id}
@@ -152,13 +187,20 @@ def _limit(request: web.Request) -> int:
         raise EmulatorHTTPError(400, '"limit" must be an integer.', keys=["limit"]) from error
 
 
-async def _list(request: web.Request) -> web.Response:
+# Status names other clients filter on: qiskit-ionq's Session.cancel lists ``queued`` jobs.
+_STATUS_ALIASES = {"queued": {"submitted", "ready"}, "running": {"started"}}
+
+
+def list_page(request: web.Request, *, session_id: str | None = None) -> dict[str, Any]:
+    """One page of ``GET /jobs`` (filters and cursor from the query; ``session_id`` forced)."""
     state, now = _state(request), time.time()
     ids = _query_list(request, "ids", "ids[]", "id")
     statuses = _query_list(request, "status")
+    if statuses:
+        statuses = set().union(*(_STATUS_ALIASES.get(s, {s}) for s in statuses))
     targets = _query_list(request, "target", "backend")
     parent = request.query.get("parent_job_id")
-    session = request.query.get("session_id")
+    session = session_id or request.query.get("session_id")
     cursor, limit = request.query.get("next"), _limit(request)
     page: list[dict[str, Any]] = []
     skipping = cursor is not None
@@ -180,7 +222,11 @@ async def _list(request: web.Request) -> web.Response:
             break
         page.append(render_job(record, now=now, prefix=state.prefix))
     next_cursor = page[-1]["id"] if more and page else None
-    return web.json_response({"jobs": page, "next": next_cursor})
+    return {"jobs": page, "next": next_cursor}
+
+
+async def _list(request: web.Request) -> web.Response:
+    return web.json_response(list_page(request))
 
 
 def _cancel_one(state: EmulatorState, record: dict[str, Any], now: float) -> str:
@@ -307,24 +353,33 @@ async def _estimate(request: web.Request) -> web.Response:
     execution_ms = round((latency.exec_per_circuit_s + charge) * 1000)
     queue_ms = round((latency.validation_s + latency.queue_s) * 1000)
     free = card.is_free(backend)
+    rates = {
+        "job_cost_minimum": 0.0 if free else card.minimum(error_mitigation=mitigation),
+        "cost_1q_gate": 0.0 if free else card.cost_1q_gate_shot,
+        "cost_2q_gate": 0.0 if free else card.cost_2q_gate_shot,
+    }
+    inputs = {
+        "backend": backend,
+        "type": request.query.get("type", "ionq.circuit.v1"),
+        "qubits": _query_int(request, "qubits", 1),
+        "shots": shots,
+        "1q_gates": counts.one_qubit,
+        "2q_gates": counts.two_qubit,
+        "error_mitigation": mitigation,
+    }
+    # Both generations of the estimate (contract section 12.3): the May 2026 fields that
+    # qiskit-ionq reads and the September ones that ionq-core requires.
     return web.json_response(
         {
-            "input_values": {
-                "backend": backend,
-                "type": request.query.get("type", "ionq.circuit.v1"),
-                "qubits": _query_int(request, "qubits", 1),
-                "shots": shots,
-                "1q_gates": counts.one_qubit,
-                "2q_gates": counts.two_qubit,
-                "error_mitigation": mitigation,
-            },
+            "input_values": inputs,
+            "estimate_context": inputs | {"organization": ORGANIZATION, "project": PROJECT_ID},
             "estimated_at": iso(time.time()),
             "cost_unit": card.currency,
-            "rate_information": {
-                "job_cost_minimum": 0.0 if free else card.minimum(error_mitigation=mitigation),
-                "cost_1q_gate": 0.0 if free else card.cost_1q_gate_shot,
-                "cost_2q_gate": 0.0 if free else card.cost_2q_gate_shot,
-                "organization": "qnative-emulator",
+            "estimated_unit": card.currency,
+            "rate_information": rates | {"organization": ORGANIZATION},
+            "rate_card": {
+                "id": f"qnative-emulator-{backend}",
+                "rates": [{"sku": f"{backend}-gate-shots", "unit": "gates", **rates}],
             },
             "estimated_cost": cost,
             "estimated_total_cost": cost,
@@ -337,9 +392,41 @@ async def _estimate(request: web.Request) -> web.Response:
 def _completed(request: web.Request) -> tuple[EmulatorState, dict[str, Any]]:
     state = _state(request)
     record = state.store.get(request.match_info["id"])
-    if record is None or status_at(record, time.time()) != "completed" or record["dry_run"]:
+    status = None if record is None else status_at(record, time.time())
+    done = status == "completed" or (status == "canceled" and completed_before_cancel(record))
+    if record is None or not done or record["dry_run"]:
         raise EmulatorHTTPError(404, "Resource not found: job not found or not yet completed.")
     return state, record
+
+
+def _artifacts(request: web.Request) -> dict[str, Any]:
+    """The compiled circuits of a finished dry-run job, by format."""
+    record = _record(request)
+    stored = _state(request).store.results(record["id"]) or {}
+    if status_at(record, time.time()) != "completed" or not stored.get("artifacts"):
+        raise EmulatorHTTPError(
+            404, "Resource not found: this job has no compiled circuits (dry runs have them)."
+        )
+    return stored["artifacts"]
+
+
+async def _artifact(request: web.Request) -> web.Response:
+    artifacts, wanted = _artifacts(request), request.match_info["aid"]
+    for fmt, content in artifacts.items():
+        if artifact_id(request.match_info["id"], fmt) == wanted:
+            return web.json_response(content)
+    raise EmulatorHTTPError(404, "Resource not found: no artifact with this id on this job.")
+
+
+async def _compiled_circuit(request: web.Request) -> web.Response:
+    fmt = SHORT_NAMES[request.match_info["lang"]]
+    artifacts = _artifacts(request)
+    if fmt not in artifacts:
+        raise EmulatorHTTPError(
+            404, f"Resource not found: no {fmt} circuit; this job has {sorted(artifacts)}."
+        )
+    content = artifacts[fmt]  # the schema's type is a string: a JSON circuit is sent encoded
+    return web.json_response(content if isinstance(content, str) else json.dumps(content))
 
 
 def _circuit_results(state: EmulatorState, record: dict[str, Any], kind: str) -> Any:
@@ -381,6 +468,8 @@ def add_routes(router: web.UrlDispatcher, api: str) -> None:
     router.add_delete(f"{api}/jobs/{{id}}", _delete)
     router.add_put(f"{api}/jobs/{{id}}/status/cancel", _cancel)
     router.add_get(f"{api}/jobs/{{id}}/cost", _cost)
+    router.add_get(f"{api}/jobs/{{id}}/artifacts/{{aid}}", _artifact)
+    router.add_get(f"{api}/jobs/{{id}}/circuits/{{lang:native|qasm3}}", _compiled_circuit)
     kinds = "{kind:probabilities|histogram|shots}"
     router.add_get(f"{api}/jobs/{{id}}/results/{kinds}", _results)
     router.add_get(f"{api}/jobs/{{id}}/results/{kinds}/{{aggregated:aggregated}}", _results)

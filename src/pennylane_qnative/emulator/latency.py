@@ -7,6 +7,10 @@ read time, so nothing runs in the background and no job can get stuck:
 
     submitted --validation_s--> ready --queue_s--> started --execution--> completed | failed
 
+A job of an IonQ *session* that already holds the backend skips the queue: it starts when
+the session's previous job ends (``hold_until``), or as soon as it is validated if the backend
+is idle. Only the session's first job waits ``queue_s``.
+
 Execution takes ``exec_per_circuit_s + shots * exec_per_shot_s`` per circuit (the ideal
 ``simulator`` ignores shots); the circuits of a multi-circuit job run one after another. The
 predicted fields of the job (``predicted_wait_time_ms``, ``predicted_execution_duration_ms``)
@@ -124,7 +128,12 @@ class Timeline:
 
 
 def plan(
-    model: LatencyModel, *, now: float, shots: Sequence[int], charge_shots: bool = True
+    model: LatencyModel,
+    *,
+    now: float,
+    shots: Sequence[int],
+    charge_shots: bool = True,
+    hold_until: float | None = None,
 ) -> Timeline:
     """Plan a job's timeline.
 
@@ -133,12 +142,15 @@ def plan(
         now (float): submission time, seconds since the epoch
         shots (Sequence[int]): shots of each circuit, in circuit order
         charge_shots (bool): whether shots take time (``False`` on the ideal simulator)
+        hold_until (float | None): the job runs in a session that holds the backend until
+            then (its previous job's end): no queue, it starts at the later of its validation
+            and that instant
 
     Returns:
         Timeline: the planned timestamps
     """
     ready = now + model.validation_s
-    started = ready + model.queue_s
+    started = ready + model.queue_s if hold_until is None else max(ready, hold_until)
     windows = []
     cursor = started
     for n in shots:

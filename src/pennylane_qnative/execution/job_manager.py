@@ -28,21 +28,22 @@ import contextlib
 import logging
 import os
 import time
-from collections.abc import Awaitable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import replace
 from typing import Any, TypeVar
 
 import httpx
 
 from pennylane_qnative.exceptions import (
-    ConfigurationError,
     IonQError,
     IonQNotFoundError,
     JobCancelledError,
     JobFailedError,
     JobTimeoutError,
     QnativeError,
+    SessionLimitError,
 )
+from pennylane_qnative.execution.job_config import BatchReport, JobManagerConfig
 from pennylane_qnative.execution.journal import ChunkState, Journal
 from pennylane_qnative.execution.packing import (
     JobLimits,
@@ -54,6 +55,7 @@ from pennylane_qnative.execution.packing import (
     pack_circuits,
 )
 from pennylane_qnative.execution.runner import EventLoopRunner, shared_runner
+from pennylane_qnative.execution.session import SessionHandle, SessionRequest
 from pennylane_qnative.ionq.backends import MAX_CIRCUITS_PER_JOB
 from pennylane_qnative.ionq.client import IonQClient
 from pennylane_qnative.ionq.models import Circuit, JobRequest, Probabilities
@@ -73,68 +75,8 @@ __all__ = [
 
 logger = logging.getLogger(__name__)
 T = TypeVar("T")
-
-
-@dataclass(frozen=True, kw_only=True, slots=True)
-class JobManagerConfig:
-    """Settings of a :class:`JobManager`.
-
-    Args:
-        backend (str): IonQ backend of every job
-        noise (Mapping[str, Any] | None): ``{"model", "seed"}`` (simulator only)
-        settings (Mapping[str, Any] | None): ``{"compilation", "error_mitigation"}``
-        limits (JobLimits): packing limits (``max_circuits`` = ``max_circuits_per_job``)
-        max_concurrent_jobs (int): jobs in flight at once
-        timeout (float | None): overall deadline of one batch, seconds (``None``: none)
-        cancel_on_timeout (bool): cancel unfinished jobs when the deadline passes
-        metadata (Mapping[str, str] | None): user metadata attached to every job
-        rate_card (RateCard): prices of estimates, and which backends are never billed
-
-    Raises:
-        ConfigurationError: on an invalid value
-    """
-
-    backend: str = "simulator"
-    noise: Mapping[str, Any] | None = None
-    settings: Mapping[str, Any] | None = None
-    limits: JobLimits = field(default_factory=JobLimits)
-    max_concurrent_jobs: int = 8
-    timeout: float | None = 3600.0
-    cancel_on_timeout: bool = True
-    metadata: Mapping[str, str] | None = None
-    rate_card: RateCard = DEFAULT_RATE_CARD
-
-    def __post_init__(self) -> None:
-        n = self.max_concurrent_jobs
-        if isinstance(n, bool) or not isinstance(n, int) or n < 1:
-            raise ConfigurationError(
-                f"JobManagerConfig.max_concurrent_jobs must be an int >= 1, got {n!r}."
-            )
-        if self.timeout is not None and not self.timeout > 0:
-            raise ConfigurationError(
-                f"JobManagerConfig.timeout must be > 0 seconds or None, got {self.timeout!r}."
-            )
-        if not isinstance(self.backend, str) or not self.backend:
-            raise ConfigurationError(
-                f"JobManagerConfig.backend must be a backend name, got {self.backend!r}."
-            )
-
-
-@dataclass(slots=True)
-class BatchReport:
-    """What running one batch involved, filled in by :meth:`JobManager.execute`.
-
-    Attributes:
-        job_ids (list[str]): the batch's jobs, in batch order
-        created (int): jobs created by this call
-        reused (int): jobs taken from the journal (re-attached, or results already stored)
-        billed_usd (float): billed cost read back from the service (paid backends only)
-    """
-
-    job_ids: list[str] = field(default_factory=list)
-    created: int = 0
-    reused: int = 0
-    billed_usd: float = 0.0
+# Session refusals after which a replacement session is opened (the others are limits).
+_REPLACEABLE = frozenset({"ended", "duration_limit_min"})
 
 
 class JobManager:
@@ -144,14 +86,21 @@ class JobManager:
         client (IonQClient): the client (owned by the caller)
         config (JobManagerConfig): the settings
         journal (Journal | None): records batches so that they are paid for once
+        session (SessionHandle | None): the IonQ session new jobs join (``None``: none)
     """
 
     def __init__(
-        self, client: IonQClient, config: JobManagerConfig, *, journal: Journal | None = None
+        self,
+        client: IonQClient,
+        config: JobManagerConfig,
+        *,
+        journal: Journal | None = None,
+        session: SessionHandle | None = None,
     ) -> None:
         self.client = client
         self.config = config
         self.journal = journal
+        self.session = session
         self._owner = Journal.new_owner() if journal is not None else ""
 
     def settings(self) -> JobSettings:
@@ -271,11 +220,33 @@ class JobManager:
         return job_id
 
     async def _post(self, job: PackedJob, *, client_id: str | None) -> str:
-        created = await self.client.create_job(job.payload, client_id=client_id)
-        logger.info("job %s created (%d circuits)", created.id, job.n_circuits)
+        """Create one job, in the session if there is one (an ended session is replaced once;
+        a session limit raises :class:`~.SessionLimitError`)."""
+        session = None if self.session is None else await self.session.acquire()
+        try:
+            created = await self.client.create_job(
+                job.payload, client_id=client_id, session_id=session
+            )
+        except SessionLimitError as refused:
+            if self.session is None or refused.limit not in _REPLACEABLE:
+                raise
+            if not self.session.replaceable:
+                raise
+            session = await self.session.replace(refused.session_id or "")
+            created = await self.client.create_job(
+                job.payload, client_id=client_id, session_id=session
+            )
+        logger.info(
+            "job %s created (%d circuits%s)",
+            created.id,
+            job.n_circuits,
+            f", session {session}" if session else "",
+        )
         return created.id
 
-    async def _collect(self, job_id: str, *, deadline: float | None) -> list[Probabilities]:
+    async def _collect(
+        self, job_id: str, *, deadline: float | None, report: BatchReport | None = None
+    ) -> list[Probabilities]:
         """Wait for one job and fetch its results (recorded in the journal)."""
         try:
             job = await self.client.wait_for_job(job_id, deadline=deadline)
@@ -283,6 +254,9 @@ class JobManager:
             if self.journal is not None:
                 await asyncio.to_thread(self.journal.record_failure, job_id, error.message)
             raise
+        if report is not None:
+            report.queued_s += job.queued_s or 0.0
+            report.session_id = job.session_id or report.session_id
         results = await self.client.get_probabilities(job)
         logger.info("job %s completed (%d results)", job_id, len(results))
         if self.journal is not None:
@@ -383,7 +357,7 @@ class JobManager:
                 else:
                     report.reused += 1
                 created[k] = report.job_ids[k] = job_id
-                results = await self._collect(job_id, deadline=deadline)
+                results = await self._collect(job_id, deadline=deadline, report=report)
             if not packed.is_free:
                 cost = await self.client.get_cost(job_id)
                 report.billed_usd += cost.billed if cost.billed is not None else 0.0
@@ -460,6 +434,10 @@ class CircuitBatchManager:
         seed (int | None): seeds retry jitter
         metadata (Mapping[str, str] | None): user metadata attached to every job
         rate_card (RateCard): prices of estimates, and which backends are never billed
+        session (SessionRequest | None): run the jobs in an IonQ session (opened at the first
+            job, recorded in the journal, ended by :meth:`close`)
+        remaining_budget (Callable[[], float] | None): dollars left of the owner's budget (caps
+            the session's cost limit)
 
     **Example** (against a local emulator)
 
@@ -492,6 +470,8 @@ class CircuitBatchManager:
         seed: int | None = None,
         metadata: Mapping[str, str] | None = None,
         rate_card: RateCard = DEFAULT_RATE_CARD,
+        session: SessionRequest | None = None,
+        remaining_budget: Callable[[], float] | None = None,
     ) -> None:
         self.config = JobManagerConfig(
             backend=backend,
@@ -513,8 +493,22 @@ class CircuitBatchManager:
             max_connections=max(8, 2 * max_concurrent_jobs),
         )
         self.journal = Journal(journal_path) if journal else None
-        self.manager = JobManager(self.client, self.config, journal=self.journal)
         self.runner = runner or shared_runner()
+        self.session = (
+            None
+            if session is None
+            else SessionHandle(
+                self.client,
+                backend=backend,
+                request=session,
+                journal=self.journal,
+                remaining_budget=remaining_budget,
+                run=self.runner.run,
+            )
+        )
+        self.manager = JobManager(
+            self.client, self.config, journal=self.journal, session=self.session
+        )
 
     def __repr__(self) -> str:
         path = str(self.journal.path) if self.journal else None
@@ -529,8 +523,15 @@ class CircuitBatchManager:
     def __exit__(self, *exc_info: object) -> None:
         self.close()
 
+    def end_session(self) -> None:
+        """End the IonQ session if this manager opened one (the next job opens a new one)."""
+        if self.session is not None:
+            self.session.close()
+
     def close(self) -> None:
-        """Close the HTTP connections and the journal (the shared runner keeps running)."""
+        """End the session, close the HTTP connections and the journal (the shared runner
+        keeps running)."""
+        self.end_session()
         with contextlib.suppress(RuntimeError):
             self.runner.run(self.client.aclose())
         if self.journal is not None:

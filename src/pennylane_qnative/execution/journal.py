@@ -7,6 +7,11 @@ as soon as the job exists, and each job's results as soon as they arrive. Submit
 batch again — from this process, or from a new one after a crash — re-attaches to those jobs
 or returns the stored results.
 
+The IonQ session a run's jobs joined is recorded too (under a key naming the run's service,
+backend and limits): a resumed run rejoins it while it is active. The session id is not part of
+any batch digest, so a resumed run re-attaches to the jobs it paid for whatever session it runs
+in now.
+
 Storage is sqlite in WAL mode (safe for concurrent processes), in the user cache directory by
 default, with the directory ``0o700`` and the files ``0o600``. Results are stored as JSON (no
 pickle); no API key is ever stored.
@@ -69,6 +74,9 @@ CREATE TABLE IF NOT EXISTS chunks (
     PRIMARY KEY (digest, idx)
 );
 CREATE INDEX IF NOT EXISTS chunks_job ON chunks (job_id);
+CREATE TABLE IF NOT EXISTS sessions (
+    key TEXT PRIMARY KEY, session_id TEXT NOT NULL, opened_at REAL NOT NULL, ended_at REAL
+);
 """
 
 
@@ -404,6 +412,30 @@ class Journal:
                 "UPDATE chunks SET state = ?, owner = NULL, updated_at = ? "
                 "WHERE digest = ? AND idx = ? AND owner = ? AND state = ?",
                 (state, time.time(), digest, index, owner, ChunkState.CREATING),
+            )
+
+    def session(self, key: str) -> str | None:
+        """The session recorded under ``key`` and not ended by us, or ``None``."""
+        with self._lock:
+            row = self._db.execute(
+                "SELECT session_id FROM sessions WHERE key = ? AND ended_at IS NULL", (key,)
+            ).fetchone()
+        return None if row is None else str(row["session_id"])
+
+    def record_session(self, key: str, session_id: str) -> None:
+        """Record the session the run under ``key`` now uses."""
+        with self._write() as db:
+            db.execute(
+                "INSERT OR REPLACE INTO sessions (key, session_id, opened_at, ended_at) "
+                "VALUES (?, ?, ?, NULL)",
+                (key, session_id, time.time()),
+            )
+
+    def record_session_end(self, session_id: str) -> None:
+        """The session has ended: a later run opens a new one."""
+        with self._write() as db:
+            db.execute(
+                "UPDATE sessions SET ended_at = ? WHERE session_id = ?", (time.time(), session_id)
             )
 
     def forget(self, digest: str) -> None:

@@ -4,6 +4,8 @@ This package knows nothing of PennyLane and imports none of it.
 
 * :class:`IonQClient` — async httpx client for the v0.4 API (retries, idempotent creation).
 * :mod:`~pennylane_qnative.ionq.models` — :class:`Circuit`, :class:`JobRequest`, :class:`Job`...
+* :mod:`~pennylane_qnative.ionq.sessions` — :class:`Session`, :class:`SessionLimits` and the
+  client's ``/sessions`` calls.
 * :mod:`~pennylane_qnative.ionq.pricing` — the rate card and cost estimator.
 * :mod:`~pennylane_qnative.ionq.retry` — :class:`RetryPolicy`, :class:`PollPolicy` and their
   backoff schedules.
@@ -23,6 +25,7 @@ from pennylane_qnative.ionq.models import (
     Probabilities,
 )
 from pennylane_qnative.ionq.retry import PollPolicy, RetryPolicy
+from pennylane_qnative.ionq.sessions import Session, SessionLimits, SessionStatus
 
 __all__ = [
     "DEFAULT_API_URL",
@@ -39,4 +42,7 @@ __all__ = [
     "PollPolicy",
     "Probabilities",
     "RetryPolicy",
+    "Session",
+    "SessionLimits",
+    "SessionStatus",
 ]

@@ -38,6 +38,7 @@ __all__ = [
     "NATIVE_GATES",
     "NOISE_MODELS",
     "QIS_GATES",
+    "QIS_ROTATION_GATES",
     "ApiLimits",
     "BackendInfo",
     "backend_info",
@@ -81,6 +82,9 @@ QIS_GATES = frozenset(
     | {"not", "cnot", "swap", "xx", "yy", "zz", "pauliexp"}
 )
 """Gate names of the ``qis`` gate set (spec ``QisGate``); every backend accepts them."""
+QIS_ROTATION_GATES = frozenset({"rx", "ry", "rz", "xx", "yy", "zz"})
+"""The ``qis`` gates that take a ``rotation`` (radians); on any other gate it is refused, never
+ignored (contract section 12.6: qiskit-ionq sends phase gates as ``{"gate": "z", "rotation"}``)."""
 NATIVE_GATES = frozenset({"gpi", "gpi2", "ms", "zz", "nop"})
 """Gate names of the ``native`` gate set (spec ``NativeGate``); per backend: ``native_gates``."""
 NATIVE_ENTANGLERS = ("ms", "zz")

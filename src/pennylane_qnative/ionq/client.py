@@ -71,6 +71,7 @@ from pennylane_qnative.ionq.retry import (
     poll_delay,
     retry_delay,
 )
+from pennylane_qnative.ionq.sessions import SessionsAPI, is_session_refusal, session_refusal
 
 __all__ = [
     "API_KEY_ENVS",
@@ -205,8 +206,9 @@ class _AmbiguousCreateError(Exception):
         self.error = error
 
 
-class IonQClient:
-    """Async client for the IonQ v0.4 REST API.
+class IonQClient(SessionsAPI):
+    """Async client for the IonQ v0.4 REST API (jobs, and sessions through
+    :class:`~pennylane_qnative.ionq.sessions.SessionsAPI`).
 
     Args:
         api_key (str | None): the key; default ``$IONQ_API_KEY`` or ``$PENNYLANE_IONQ_API_KEY``
@@ -339,7 +341,11 @@ class IonQClient:
     # -- jobs ----------------------------------------------------------------------------
 
     async def create_job(
-        self, request: JobRequest | Mapping[str, Any], *, client_id: str | None = None
+        self,
+        request: JobRequest | Mapping[str, Any],
+        *,
+        client_id: str | None = None,
+        session_id: str | None = None,
     ) -> JobCreated:
         """Create a job, exactly once even when responses are lost.
 
@@ -352,14 +358,19 @@ class IonQClient:
             request (JobRequest | Mapping[str, Any]): the job, or its ``POST /jobs`` body
                 built beforehand (sent as it is, plus the client id)
             client_id (str | None): the id to search for after an ambiguous failure
+            session_id (str | None): the session the job joins (added to the body here, so
+                a packed payload and its journal digest do not depend on the session)
 
         Returns:
             JobCreated: id and status of the (single) created job
 
         Raises:
+            SessionLimitError: the session refused the job (a limit, or it ended)
             IonQError: the mapped error once retries are exhausted, or at once for 4xx
         """
         payload = request.to_payload() if isinstance(request, JobRequest) else dict(request)
+        if session_id is not None:
+            payload["session_id"] = session_id
         metadata = dict(payload.get("metadata") or {})
         client_id = client_id or metadata.get(CLIENT_ID_KEY) or uuid.uuid4().hex
         payload["metadata"] = {**metadata, CLIENT_ID_KEY: client_id}
@@ -402,6 +413,10 @@ class IonQClient:
         error = error_from_response(response, redact=self._auth.redact)
         if response.status_code >= 500:
             raise _AmbiguousCreateError(error)
+        if payload.get("session_id") and is_session_refusal(error.message):
+            raise session_refusal(
+                _message_of(response), session_id=payload["session_id"], status_code=400
+            )
         raise error
 
     async def get_job(self, job_id: str) -> Job:
@@ -548,6 +563,8 @@ def _endpoint(method: str, path: str) -> str:
     """A short name of the endpoint (for the per-endpoint request counters)."""
     parts = [p for p in httpx.URL(path).path.split("/") if p]
     parts = parts[parts.index("jobs") :] if "jobs" in parts else parts
+    if method == "POST" and parts[:1] == ["sessions"]:
+        return "sessions"
     if method == "POST":
         return "create"
     if method == "PUT":
@@ -556,6 +573,8 @@ def _endpoint(method: str, path: str) -> str:
         return "results"
     if parts == ["jobs"]:
         return "list"
+    if parts[:1] == ["sessions"]:
+        return "sessions"
     if parts[-1:] in (["estimate"], ["cost"]):
         return parts[-1]
     return "status" if len(parts) == 2 else "/".join(parts)

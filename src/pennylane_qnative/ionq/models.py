@@ -290,7 +290,9 @@ class Job:
         predicted_wait_time_ms (float | None): predicted time from submission to start
         predicted_execution_duration_ms (float | None): predicted run time
         submitted_at (datetime | None): submission time
+        started_at (datetime | None): start of execution (end of queueing)
         completed_at (datetime | None): completion time
+        session_id (str | None): the session the job ran in
         failure (Failure | None): why the job failed
         results_url (str | None): the probabilities URL (host-relative, version included)
     """
@@ -305,9 +307,11 @@ class Job:
     predicted_wait_time_ms: float | None = None
     predicted_execution_duration_ms: float | None = None
     submitted_at: datetime | None = None
+    started_at: datetime | None = None
     completed_at: datetime | None = None
     failure: Failure | None = None
     results_url: str | None = None
+    session_id: str | None = None
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> Job:
@@ -331,7 +335,9 @@ class Job:
             predicted_wait_time_ms=_ms(data.get("predicted_wait_time_ms")),
             predicted_execution_duration_ms=_ms(data.get("predicted_execution_duration_ms")),
             submitted_at=_parse_time(data.get("submitted_at")),
+            started_at=_parse_time(data.get("started_at")),
             completed_at=_parse_time(data.get("completed_at")),
+            session_id=data.get("session_id"),
             failure=Failure.from_json(failure) if isinstance(failure, Mapping) else None,
             results_url=probabilities.get("url") if isinstance(probabilities, Mapping) else None,
         )
@@ -340,6 +346,13 @@ class Job:
     def is_multi_circuit(self) -> bool:
         """Whether the job is a multi-circuit parent."""
         return self.type == "ionq.multi-circuit.v1" or bool(self.child_job_ids)
+
+    @property
+    def queued_s(self) -> float | None:
+        """Seconds from submission to start, as the service reports them (``None``: unknown)."""
+        if self.submitted_at is None or self.started_at is None:
+            return None
+        return max(0.0, (self.started_at - self.submitted_at).total_seconds())
 
     @property
     def predicted_remaining_s(self) -> float | None:

@@ -40,8 +40,12 @@ COLUMNS = (
     "cache_hits",
     "cache_misses",
     "method",
+    "queued_seconds",
+    "session_id",
 )
-_SUMMED = ("circuits", "jobs", "seconds", "cost_usd", "cache_hits", "cache_misses")
+_SUMMED = (
+    "circuits", "jobs", "seconds", "cost_usd", "cache_hits", "cache_misses", "queued_seconds",
+)  # fmt: skip
 
 
 class PerformanceTracker:
@@ -96,7 +100,9 @@ class PerformanceTracker:
 
     def load_state_dict(self, state: Mapping[str, Any]) -> None:
         """Restore :meth:`state_dict` output."""
-        self.rows = [dict(row) for row in state["rows"]]
+        self.rows = [
+            {c: row.get(c, 0 if c in _SUMMED else None) for c in COLUMNS} for row in state["rows"]
+        ]
         self.evaluations = [dict(e) for e in state["evaluations"]]
 
     def plot_history(self, path: str | os.PathLike) -> Path:

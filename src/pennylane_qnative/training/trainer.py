@@ -116,6 +116,10 @@ class QuantumTrainer:
             keeps everything in memory (no resume)
         progress (bool): show a tqdm progress bar
         device_kwargs (dict | None): extra keyword arguments for a device built by name
+        session (bool | dict | str | None): run the whole training in one IonQ session
+            (``qnative.ionq`` built by name: ``True``, limits ``{"max_jobs", "max_cost_usd",
+            "max_minutes"}`` or a session id; see :class:`~.IonQDevice`). The session is ended
+            when :meth:`fit` returns; a resumed fit rejoins it if it is still active
 
     Raises:
         ConfigurationError: for a config, device or data that does not fit
@@ -129,13 +133,23 @@ class QuantumTrainer:
         output_dir: str | Path | None = None,
         progress: bool = True,
         device_kwargs: Mapping[str, Any] | None = None,
+        session: bool | Mapping[str, Any] | str | None = None,
     ) -> None:
         if not isinstance(config, TrainingConfig):
             raise ConfigurationError(
                 f"config must be a TrainingConfig, got {type(config).__name__}."
             )
         self.config = config
-        self.device = _make_device(device_or_name, config, dict(device_kwargs or {}))
+        kwargs = dict(device_kwargs or {})
+        if session not in (None, False):
+            if device_or_name != "qnative.ionq":
+                raise ConfigurationError(
+                    "session= needs the device built by name as 'qnative.ionq'; for a device "
+                    "you built, pass session=... to qp.device('qnative.ionq', ...) instead."
+                )
+            kwargs["session"] = session
+        self._owns_session = "session" in kwargs and device_or_name == "qnative.ionq"
+        self.device = _make_device(device_or_name, config, kwargs)
         self.output_dir = Path(output_dir) if output_dir is not None else None
         self.progress = progress
         self.tracker = PerformanceTracker()
@@ -187,6 +201,8 @@ class QuantumTrainer:
         finally:
             if bar is not None:
                 bar.close()
+            if self._owns_session:
+                self.device.close()  # the session's hold on the backend ends with the fit
         self._write_outputs()
         return self.tracker.history
 
@@ -314,6 +330,8 @@ class QuantumTrainer:
             cache_hits=int(counts.get("cache_hits", 0)),
             cache_misses=int(counts.get("cache_misses", 0)),
             method=_method_used(self.gradient, self.config),
+            queued_seconds=float(counts.get("queued_seconds", 0.0)),
+            session_id=getattr(self.device, "session_id", None),
         )
         run.step += 1
 
@@ -338,11 +356,14 @@ class QuantumTrainer:
         if bar is not None:
             row = self.tracker.rows[-1]
             bar.update(1)
+            session = {"session": row["session_id"][:8]} if row["session_id"] else {}
             bar.set_postfix(
                 loss=f"{row['loss']:.4f}",
                 circuits=sum(r["circuits"] for r in self.tracker.rows),
                 jobs=sum(r["jobs"] for r in self.tracker.rows),
                 cost=f"${sum(r['cost_usd'] for r in self.tracker.rows):.2f}",
+                queued=f"{sum(r['queued_seconds'] for r in self.tracker.rows):.1f}s",
+                **session,
             )
 
     # --- plumbing ----------------------------------------------------------------------------
