@@ -554,13 +554,16 @@ class _Run:
                 dev.cache.put(keys[indices[0]], dist)
 
     def track(self, tracker: Any, circuits: QuantumScriptBatch, results: Any) -> None:
-        """The batch's keys, then PennyLane's per-circuit keys (a failed batch: its
-        ``executions`` only)."""
+        """PennyLane's per-circuit keys, then the batch's (so ``tracker.latest`` holds the
+        jobs, cost and session); a failed batch records the batch's keys and its
+        ``executions`` only."""
         failed = (
             {}
             if results is not None
             else {"executions": sum(max(c.batch_size or 1, 1) for c in circuits)}
         )
+        if results is not None:
+            record_circuits(tracker, circuits, results)
         session = {} if self.session_id is None else {"session_id": self.session_id}
         tracker.update(
             **session,
@@ -580,8 +583,6 @@ class _Run:
             **failed,
         )
         tracker.record()
-        if results is not None:
-            record_circuits(tracker, circuits, results)
 
 
 def _nan_like(tape: QuantumScript) -> Any:
