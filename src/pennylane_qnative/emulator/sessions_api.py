@@ -1,7 +1,8 @@
 """The ``/sessions`` routes of the emulator: create, get, list, end and a session's jobs.
 
 Handlers are thin: the session logic (limits, status, the backend hold) is in
-:mod:`~pennylane_qnative.emulator.sessions`; listing a session's jobs is ``GET /jobs`` with the session filter.
+:mod:`~pennylane_qnative.emulator.sessions`; listing a session's jobs is ``GET /jobs`` with
+the session filter.
 """
 
 from __future__ import annotations
