@@ -22,6 +22,14 @@ N_WIRES = 3
 HYPOTHESIS = settings(max_examples=30, deadline=None)
 
 
+def enable_x64(jax):
+    """JAX's scoped double precision (``jax.enable_x64`` from 0.8, ``jax.experimental`` before)."""
+    scoped = getattr(jax, "enable_x64", None)
+    if scoped is None:
+        from jax.experimental import enable_x64 as scoped
+    return scoped(True)
+
+
 def _run(dev, tapes):
     """Execute raw tapes the way a QNode does: preprocess, execute, postprocess."""
     program = dev.preprocess_transforms()
@@ -440,7 +448,7 @@ class TestGradients:
         import jax
 
         grads = []
-        with jax.enable_x64(True):  # scoped: other tests keep JAX's default precision
+        with enable_x64(jax):  # scoped: other tests keep JAX's default precision
             x = jax.numpy.array(X0)
             for name in ("qnative.simulator", "default.qubit"):
                 node = qp.QNode(_ansatz, qp.device(name, wires=2), diff_method=diff_method)
@@ -459,7 +467,7 @@ class TestGradients:
 
         dev = qp.device("qnative.simulator", wires=2)
         grad = jax.jit(jax.grad(qp.QNode(_ansatz, dev, diff_method="parameter-shift")))
-        with jax.enable_x64(True):
+        with enable_x64(jax):
             x = jax.numpy.array(X0)
             g1 = grad(x)
             with qp.Tracker(dev) as tracker:

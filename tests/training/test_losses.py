@@ -21,6 +21,14 @@ OUT = np.array([0.9, -0.8, 0.1])
 TGT = np.array([1.0, -1.0, -1.0])
 
 
+def enable_x64(jax):
+    """JAX's scoped double precision (``jax.enable_x64`` from 0.8, ``jax.experimental`` before)."""
+    scoped = getattr(jax, "enable_x64", None)
+    if scoped is None:
+        from jax.experimental import enable_x64 as scoped
+    return scoped(True)
+
+
 class TestEncodeTargets:
     """encode_targets maps labels into output space."""
 
@@ -145,7 +153,7 @@ class TestGradients:
         """jax.grad (float64, scoped) of each loss equals central differences."""
         jax = pytest.importorskip("jax")
         loss = LOSSES[name]
-        with jax.enable_x64(True):
+        with enable_x64(jax):
             jnp = jax.numpy
             targets = jnp.asarray(self.TARGETS)
             grad = jax.grad(lambda o: loss(o, targets))(jnp.asarray(self.OUTPUTS))

@@ -304,8 +304,14 @@ class IonQDevice(ResultCacheMethods, Device):
     def preprocess_transforms(
         self, execution_config: ExecutionConfig | None = None
     ) -> qp.CompilePipeline:
-        """Validate and lower circuits; everything is checked before anything is submitted."""
+        """Validate and lower circuits; everything is checked before anything is submitted.
+
+        With program capture on, the program is converted to a circuit first (see
+        :meth:`eval_jaxpr`), which then takes this same pipeline.
+        """
         program = qp.CompilePipeline()
+        if qp.capture.enabled():
+            return program
         if self.wires is not None:
             program.add_transform(validate_device_wires, self.wires, name=self.name)
         program.add_transform(qp.transforms.defer_measurements, allow_postselect=False)
@@ -357,6 +363,18 @@ class IonQDevice(ResultCacheMethods, Device):
 
     def execute_and_compute_derivatives(self, circuits, execution_config=None):
         return self._gradients.run(circuits, execution_config, forward=True)
+
+    # --- program capture (qp.capture.enable()) ------------------------------------------------
+
+    def eval_jaxpr(self, jaxpr, consts, *args, execution_config=None, shots=None) -> list:
+        """Run a captured program (``qp.capture.enable()``): it becomes a circuit, preprocessed
+        and run as one batch like any other (values, not traced functions: no ``jax.jit``)."""
+        tape = qp.tape.plxpr_to_tape(jaxpr, consts, *args, shots=shots)
+        with qp.capture.pause():  # the circuit takes the ordinary route
+            config = self.setup_execution_config(execution_config)
+            tapes, postprocess = self.preprocess_transforms(config)((tape,))
+            [result] = postprocess(self.execute(tapes, config))
+        return list(result) if len(tape.measurements) > 1 else [result]
 
     # --- execution ----------------------------------------------------------------------------
 

@@ -428,6 +428,28 @@ class SimulatorDevice(ResultCacheMethods, Device):
             ]
             return tuple(r for future in futures for r in future.result())
 
+    # --- program capture (qp.capture.enable()): the backend evaluates the program ----------
+
+    def eval_jaxpr(self, jaxpr, consts, *args, execution_config=None, shots=None):
+        """Evaluate a captured program on the backend (``qp.capture.enable()``).
+
+        A captured program is one function, not a batch of tapes, so batching and the result
+        cache do not apply; ``default.qubit`` and ``lightning.qubit`` evaluate it.
+        """
+        if type(self._backend).eval_jaxpr is Device.eval_jaxpr:
+            raise DeviceConfigurationError(
+                f"backend={self.backend.value!r} cannot evaluate captured programs "
+                "(qp.capture.enable()); use backend='default.qubit', or disable capture."
+            )
+        kwargs = {"execution_config": execution_config}
+        if shots is not None:
+            kwargs["shots"] = shots
+        return self._backend.eval_jaxpr(jaxpr, consts, *args, **kwargs)
+
+    def jaxpr_jvp(self, jaxpr, args, tangents, execution_config=None):
+        """Derivatives of a captured program, by the backend (backprop or adjoint)."""
+        return self._backend.jaxpr_jvp(jaxpr, args, tangents, execution_config=execution_config)
+
     # --- derivatives: ours for diff_method="device", else the backend's -------------------
 
     def compute_derivatives(self, circuits, execution_config=None):
