@@ -220,3 +220,29 @@ class TestBenchmark:
         assert int(circuits) == 10 * 3 * 10  # 10 steps of a 10-sample batch + 2 perturbed
         assert float(seconds) > 0
         assert 0.0 <= float(accuracy) <= 1.0
+
+
+class TestCache:
+    """qnative cache info / clear."""
+
+    def test_info_then_clear(self, capsys, tmp_path):
+        """info counts the stored results; clear drops them and says how many."""
+        from pennylane_qnative.execution.result_store import ResultStore
+
+        path = tmp_path / "results.sqlite"
+        store = ResultStore(path)
+        store.put("a", [0.5, 0.5])
+        store.close()
+        assert main(["cache", "--path", str(path), "info"]) == 0
+        assert "entries 1 of" in capsys.readouterr().out
+        assert main(["cache", "--path", str(path), "clear"]) == 0
+        assert "cleared 1 results" in capsys.readouterr().out
+        assert main(["cache", "--path", str(path), "info"]) == 0
+        assert "entries 0 of" in capsys.readouterr().out
+
+    def test_missing_cache_creates_nothing(self, capsys, tmp_path):
+        """No cache file: info says so and creates none."""
+        path = tmp_path / "none.sqlite"
+        assert main(["cache", "--path", str(path), "info"]) == 0
+        assert "no result cache" in capsys.readouterr().out
+        assert not path.exists()

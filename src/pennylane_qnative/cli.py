@@ -258,6 +258,41 @@ def _jobs_parser(sub: Any) -> None:
     show.add_argument("job_id")
 
 
+def _cache_parser(sub: Any) -> None:
+    cache = sub.add_parser("cache", help="the persistent result cache")
+    cache.add_argument(
+        "--path", type=Path, default=None, help="cache file (default: results.sqlite in the cache)"
+    )
+    actions = cache.add_subparsers(dest="action", required=True)
+    actions.add_parser("info", help="entries, bytes, age and limits")
+    actions.add_parser("clear", help="drop every stored result (jobs stay in the journal)")
+
+
+def cmd_cache(args: argparse.Namespace) -> int:
+    from pennylane_qnative.execution.journal import default_cache_dir
+    from pennylane_qnative.execution.result_store import ResultStore
+
+    path = args.path or default_cache_dir() / "results.sqlite"
+    if not path.exists():
+        print(f"no result cache at {path}")
+        return 0
+    store = ResultStore(path)
+    try:
+        if args.action == "clear":
+            print(f"cleared {store.clear()} results from {path}")
+            return 0
+        info = store.info()
+    finally:
+        store.close()
+    age = info["oldest_age_s"]
+    print(f"result cache {info['path']}")
+    print(f"  entries {info['entries']:,} of {info['max_entries']:,}")
+    print(f"  bytes   {info['bytes']:,} of {info['max_bytes']:,}")
+    oldest = "-" if age is None else f"{age / 86400:.1f} days"
+    print(f"  oldest  {oldest} (values older than {info['max_age_s'] / 86400:.0f} days are misses)")
+    return 0
+
+
 def _cost_parser(sub: Any) -> None:
     cost = sub.add_parser("cost", help="cost estimates from the rate card")
     actions = cost.add_subparsers(dest="action", required=True)
@@ -282,13 +317,20 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("--seed", type=int, default=0)
     _jobs_parser(sub)
     _cost_parser(sub)
+    _cache_parser(sub)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``qnative`` console script."""
     args = build_parser().parse_args(argv)
-    commands = {"train": cmd_train, "benchmark": cmd_benchmark, "jobs": cmd_jobs, "cost": cmd_cost}
+    commands = {
+        "train": cmd_train,
+        "benchmark": cmd_benchmark,
+        "jobs": cmd_jobs,
+        "cost": cmd_cost,
+        "cache": cmd_cache,
+    }
     try:
         return commands[args.command](args)
     except QnativeError as error:

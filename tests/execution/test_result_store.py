@@ -6,12 +6,13 @@ import math
 import sqlite3
 import stat
 import threading
+import time
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pennylane_qnative.exceptions import JournalError
+from pennylane_qnative.exceptions import ConfigurationError, JournalError
 from pennylane_qnative.execution.result_store import ResultStore, switch_to_wal
 
 JSON = st.recursive(
@@ -165,3 +166,81 @@ class TestSwitchToWal:
         with pytest.raises(sqlite3.OperationalError, match="locked"):
             switch_to_wal(db, timeout_s=0.1)
         holder.rollback()
+
+
+class TestBounds:
+    """The store keeps at most max_entries values and max_bytes of JSON, and expires old ones."""
+
+    def test_least_recently_used_dropped_past_max_entries(self, tmp_path):
+        """Past max_entries, the value read or written longest ago goes first."""
+        store = ResultStore(tmp_path / "r.sqlite", max_entries=3)
+        for key in "abc":
+            store.put(key, key)
+        assert store.get("a") == "a"  # a is now the most recently used
+        store.put("d", "d")
+        assert len(store) == 3
+        assert store.get("b") is None
+        assert [store.get(k) for k in "acd"] == ["a", "c", "d"]
+
+    def test_bytes_bound(self, tmp_path):
+        """The JSON kept stays within max_bytes."""
+        store = ResultStore(tmp_path / "r.sqlite", max_bytes=100)
+        for i in range(20):
+            store.put(str(i), "x" * 20)  # 22 bytes of JSON each
+        assert store.info()["bytes"] <= 100
+        assert len(store) == 4
+        assert store.get("19") == "x" * 20
+
+    def test_expired_value_is_a_miss(self, tmp_path, monkeypatch):
+        """A value older than max_age_s is a miss, and is dropped."""
+        store = ResultStore(tmp_path / "r.sqlite", max_age_s=60)
+        store.put("k", 1)
+        now = time.time()
+        monkeypatch.setattr(time, "time", lambda: now + 61)
+        assert store.get("k") is None
+        assert len(store) == 0
+
+    def test_corrupt_row_is_a_miss_and_dropped(self, tmp_path):
+        """A row that does not decode is a miss (never a wrong result) and is dropped."""
+        path = tmp_path / "r.sqlite"
+        store = ResultStore(path)
+        store.put("k", {"p": 1})
+        with sqlite3.connect(path) as db:
+            db.execute("UPDATE results SET value = '{not json' WHERE key = 'k'")
+        assert store.get("k") is None
+        assert len(store) == 0
+
+    def test_file_of_an_earlier_version_is_upgraded(self, tmp_path):
+        """A two-column file written before the bounds existed keeps its values."""
+        path = tmp_path / "old.sqlite"
+        with sqlite3.connect(path) as db:
+            db.execute("CREATE TABLE results (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
+            db.execute("INSERT INTO results VALUES ('k', '[1, 2]')")
+        store = ResultStore(path)
+        assert store.get("k") == [1, 2]
+        assert store.info()["entries"] == 1
+
+    @pytest.mark.parametrize(
+        "limits",
+        [
+            pytest.param({"max_entries": 0}, id="entries"),
+            pytest.param({"max_bytes": -1}, id="bytes"),
+            pytest.param({"max_age_s": 0}, id="age"),
+            pytest.param({"max_entries": True}, id="bool"),
+        ],
+    )
+    def test_bad_limits_refused(self, tmp_path, limits):
+        """A limit that is not positive is refused, naming it, before the file is created."""
+        with pytest.raises(ConfigurationError, match=next(iter(limits))):
+            ResultStore(tmp_path / "r.sqlite", **limits)
+        assert not (tmp_path / "r.sqlite").exists()
+
+    def test_info_and_clear(self, tmp_path):
+        """info() counts entries and bytes; clear() drops them all and says how many."""
+        store = ResultStore(tmp_path / "r.sqlite")
+        store.put("a", [1])
+        store.put("b", [2, 3])
+        info = store.info()
+        assert (info["entries"], info["bytes"]) == (2, len("[1]") + len("[2, 3]"))
+        assert store.clear() == 2
+        assert len(store) == 0

@@ -18,6 +18,7 @@ True
 from __future__ import annotations
 
 import json
+import logging
 import os
 import sqlite3
 import threading
@@ -26,9 +27,21 @@ from pathlib import Path
 from typing import Any
 
 from pennylane_qnative._files import private_file
-from pennylane_qnative.exceptions import JournalError
+from pennylane_qnative.exceptions import ConfigurationError, JournalError
 
-__all__ = ["ResultStore", "switch_to_wal"]
+__all__ = [
+    "DEFAULT_MAX_AGE_S",
+    "DEFAULT_MAX_BYTES",
+    "DEFAULT_MAX_ENTRIES",
+    "ResultStore",
+    "switch_to_wal",
+]
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_MAX_ENTRIES = 200_000
+DEFAULT_MAX_BYTES = 512 * 2**20
+DEFAULT_MAX_AGE_S = 90 * 24 * 3600.0  # 90 days
 
 
 def switch_to_wal(db: sqlite3.Connection, timeout_s: float) -> None:
@@ -50,21 +63,44 @@ def switch_to_wal(db: sqlite3.Connection, timeout_s: float) -> None:
 
 
 class ResultStore:
-    """Key -> JSON value, in one sqlite file.
+    """Key -> JSON value, in one sqlite file, bounded by entries, bytes and age.
+
+    When a write takes the store past ``max_entries`` or ``max_bytes``, the least recently
+    used values are dropped; a value older than ``max_age_s`` is a miss (and dropped). A row
+    that does not decode (a corrupt file) is a logged miss and is dropped, never a wrong
+    result.
 
     Args:
         path (str | os.PathLike): the database file (created with its directory)
+        max_entries (int): most values kept
+        max_bytes (int): most bytes of JSON kept
+        max_age_s (float | None): the longest a value is served (``None``: no limit)
 
     Raises:
         JournalError: when the file cannot be created or opened
+        ConfigurationError: for a limit that is not positive
     """
 
-    def __init__(self, path: str | os.PathLike) -> None:
+    def __init__(
+        self,
+        path: str | os.PathLike,
+        *,
+        max_entries: int = DEFAULT_MAX_ENTRIES,
+        max_bytes: int = DEFAULT_MAX_BYTES,
+        max_age_s: float | None = DEFAULT_MAX_AGE_S,
+    ) -> None:
+        for name, value in (("max_entries", max_entries), ("max_bytes", max_bytes)):
+            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+                raise ConfigurationError(f"{name} must be a positive int, got {value!r}.")
+        if max_age_s is not None and not (isinstance(max_age_s, int | float) and max_age_s > 0):
+            raise ConfigurationError(f"max_age_s must be > 0 seconds or None, got {max_age_s!r}.")
+        self.limits = (max_entries, max_bytes, max_age_s)
         self._open(Path(path))
 
     def __reduce__(self) -> tuple[Any, ...]:
         """A copy or an unpickled store opens the same file (its own connection)."""
-        return (type(self), (self.path,))
+        entries, size, age = self.limits
+        return (_reopen, (self.path, entries, size, age))
 
     def _open(self, path: Path) -> None:
         self.path = path
@@ -76,6 +112,17 @@ class ResultStore:
             self._db.execute(
                 "CREATE TABLE IF NOT EXISTS results (key TEXT PRIMARY KEY, value TEXT NOT NULL)"
             )
+            columns = {row[1] for row in self._db.execute("PRAGMA table_info(results)")}
+            for column in ("bytes", "used_at"):  # files of earlier versions gain them
+                if column not in columns:
+                    self._db.execute(f"ALTER TABLE results ADD COLUMN {column} REAL")
+            if "bytes" not in columns:
+                self._db.execute(
+                    "UPDATE results SET bytes = length(value), used_at = ?", (time.time(),)
+                )
+            if "stored_at" not in columns:
+                self._db.execute("ALTER TABLE results ADD COLUMN stored_at REAL")
+                self._db.execute("UPDATE results SET stored_at = ?", (time.time(),))
             self._db.commit()
         except (OSError, sqlite3.Error) as error:
             raise JournalError(
@@ -87,17 +134,83 @@ class ResultStore:
         return f"ResultStore({str(self.path)!r})"
 
     def get(self, key: str) -> Any:
-        """The stored value, or ``None``."""
+        """The stored value, or ``None`` (also for an expired or corrupt one)."""
+        now = time.time()
         with self._lock:
-            row = self._db.execute("SELECT value FROM results WHERE key = ?", (key,)).fetchone()
-        return None if row is None else json.loads(row[0])
+            row = self._db.execute(
+                "SELECT value, stored_at FROM results WHERE key = ?", (key,)
+            ).fetchone()
+            if row is None:
+                return None
+            max_age = self.limits[2]
+            try:
+                value = (
+                    None if max_age is not None and row[1] < now - max_age else json.loads(row[0])
+                )
+            except ValueError:
+                logger.warning("corrupt row in the result store %s: dropped (a miss)", self.path)
+                value = None
+            if value is None:
+                self._db.execute("DELETE FROM results WHERE key = ?", (key,))
+            else:
+                self._db.execute("UPDATE results SET used_at = ? WHERE key = ?", (now, key))
+            self._db.commit()
+        return value
 
     def put(self, key: str, value: Any) -> None:
-        """Store ``value`` (JSON-serialisable) under ``key``, replacing any previous one."""
+        """Store ``value`` (JSON-serialisable) under ``key``, replacing any previous one, then
+        drop the least recently used values beyond the limits."""
         text = json.dumps(value, allow_nan=False)
+        now = time.time()
         with self._lock:
-            self._db.execute("INSERT OR REPLACE INTO results VALUES (?, ?)", (key, text))
+            self._db.execute(
+                "INSERT OR REPLACE INTO results (key, value, bytes, used_at, stored_at) "
+                "VALUES (?, ?, ?, ?, ?)",
+                (key, text, len(text), now, now),
+            )
+            self._evict()
             self._db.commit()
+
+    def _evict(self) -> None:
+        max_entries, max_bytes, _ = self.limits
+        count, size = self._db.execute(
+            "SELECT COUNT(*), COALESCE(SUM(bytes), 0) FROM results"
+        ).fetchone()
+        if count <= max_entries and size <= max_bytes:
+            return
+        rows = self._db.execute("SELECT key, bytes FROM results ORDER BY used_at, rowid").fetchall()
+        doomed = []
+        for key, nbytes in rows:
+            if count <= max_entries and size <= max_bytes:
+                break
+            doomed.append((key,))
+            count, size = count - 1, size - (nbytes or 0)
+        self._db.executemany("DELETE FROM results WHERE key = ?", doomed)
+
+    def info(self) -> dict[str, Any]:
+        """Entries, bytes, the oldest value's age and the limits."""
+        with self._lock:
+            count, size, oldest = self._db.execute(
+                "SELECT COUNT(*), COALESCE(SUM(bytes), 0), MIN(stored_at) FROM results"
+            ).fetchone()
+        entries, max_bytes, max_age = self.limits
+        return {
+            "path": str(self.path),
+            "entries": count,
+            "bytes": int(size),
+            "oldest_age_s": None if oldest is None else time.time() - oldest,
+            "max_entries": entries,
+            "max_bytes": max_bytes,
+            "max_age_s": max_age,
+        }
+
+    def clear(self) -> int:
+        """Drop every value; returns how many there were."""
+        with self._lock:
+            count = self._db.execute("SELECT COUNT(*) FROM results").fetchone()[0]
+            self._db.execute("DELETE FROM results")
+            self._db.commit()
+        return count
 
     def __len__(self) -> int:
         with self._lock:
@@ -107,3 +220,7 @@ class ResultStore:
         """Close the database."""
         with self._lock:
             self._db.close()
+
+
+def _reopen(path: Path, max_entries: int, max_bytes: int, max_age_s: float | None) -> ResultStore:
+    return ResultStore(path, max_entries=max_entries, max_bytes=max_bytes, max_age_s=max_age_s)
