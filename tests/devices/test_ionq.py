@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import math
+import subprocess
 import sys
 import warnings
 
@@ -991,3 +992,69 @@ class TestRateCardOption:
         with pytest.warns(UserWarning, match="dry_run"):
             two_qubit_qnode(dev, shots=1000)(WEIGHTS)
         assert dev.last_estimate_usd == pytest.approx(expected)
+
+
+class TestShotSemantics:
+    """Finite shots are new samples, a new job, unless reuse or a run identity is asked for."""
+
+    def test_repeated_calls_are_new_jobs_by_default(self, make, url):
+        """Four identical sampled calls make four jobs (PennyLane's semantics), cache on."""
+        dev = make(target="qpu.aria-1", cache=True)
+        circuit = bell_qnode(dev, shots=100)
+        before = jobs_created(url)
+        for _ in range(4):
+            circuit(0.3)
+        assert jobs_created(url) == before + 4
+
+    def test_a_new_process_samples_anew(self, make, url, tmp_path):
+        """The same call from a new process (same journal, same cache) is a new job."""
+        script = (
+            "import sys, pennylane as qp\n"
+            "dev = qp.device('qnative.ionq', wires=2, target='qpu.aria-1', api_key=sys.argv[1],"
+            " api_url=sys.argv[2], journal_path=sys.argv[3], cache=True, cache_path=sys.argv[4])\n"
+            "@qp.set_shots(shots=100)\n@qp.qnode(dev)\n"
+            "def c(x):\n    qp.RY(x, 0)\n    qp.CNOT([0, 1])\n"
+            "    return qp.expval(qp.Z(0) @ qp.Z(1))\n"
+            "c(0.3)\n"
+        )
+        paths = [str(tmp_path / "journal.sqlite"), str(tmp_path / "results.sqlite")]
+        before = jobs_created(url)
+        for _ in range(2):
+            subprocess.run(
+                [sys.executable, "-c", script, KEY, url + "/v0.4", *paths],
+                check=True, timeout=120, capture_output=True,
+            )  # fmt: skip
+        assert jobs_created(url) == before + 2
+
+    def test_run_identity_re_attaches_a_repeated_run(self, make, url):
+        """Under one run_id and the same seeds, a repeated run pays nothing; a new id pays."""
+
+        def run(run_id):
+            dev = make(target="qpu.aria-1", run_id=run_id)
+            config = qp.devices.ExecutionConfig(device_options={"rng": 7})
+            tape = qp.tape.QuantumScript(
+                [qp.RY(0.3, 0), qp.CNOT([0, 1])], [qp.expval(qp.Z(0) @ qp.Z(1))], shots=100
+            )
+            config = dev.setup_execution_config(config)
+            return [float(dev.execute([tape], config)[0]) for _ in range(2)]
+
+        before = jobs_created(url)
+        first = run("run-a")
+        assert jobs_created(url) == before + 2  # two calls of one run: fresh shots each
+        assert run("run-a") == first  # the same run again: the same jobs, the same counts
+        assert jobs_created(url) == before + 2
+        run("run-b")
+        assert jobs_created(url) == before + 4
+
+    def test_reuse_is_an_explicit_opt_in(self, make, url):
+        """cache_finite_shots="reuse" serves a paid result again: one job for four calls."""
+        dev = make(target="qpu.aria-1", cache=True, cache_finite_shots="reuse")
+        circuit = bell_qnode(dev, shots=100)
+        before = jobs_created(url)
+        for _ in range(4):
+            circuit(0.3)
+        assert jobs_created(url) == before + 1
+
+    def test_default_is_skip(self, make):
+        """The default finite-shot policy is PennyLane's: measure anew."""
+        assert make().cache_finite_shots == "skip"

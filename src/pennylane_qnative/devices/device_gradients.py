@@ -29,6 +29,9 @@ _NO_TRAINABLE_WARNING = "Attempted to compute the gradient of a tape with no tra
 # PennyLane ``diff_method`` strings our devices serve themselves, with the same estimator and
 # options as PennyLane's transform of that name (fused into the step's one batch).
 SERVED = {"spsa": spsa_grad}
+# gradient_kwargs a QNode passes for the device (it cannot set device options): name there ->
+# device option
+_DEVICE_KWARGS = {"shots_rng": "rng", "run_id": "run_id"}
 
 
 class DeviceGradients:
@@ -81,13 +84,13 @@ class DeviceGradients:
             options = {"method": SERVED[config.gradient_method], **options}
             config = replace(config, gradient_method="device", gradient_keyword_arguments=options)
             return config
-        if config.gradient_method != "device" or "shots_rng" not in options:
+        moved = {new: options.pop(old) for old, new in _DEVICE_KWARGS.items() if old in options}
+        if config.gradient_method != "device" or not moved:
             return config
-        rng = options.pop("shots_rng")
         return replace(
             config,
             gradient_keyword_arguments=options,
-            device_options={**config.device_options, "rng": rng},
+            device_options={**config.device_options, **moved},
         )
 
     def configure(self, requested: ExecutionConfig, base: ExecutionConfig) -> ExecutionConfig:

@@ -43,6 +43,7 @@ from __future__ import annotations
 
 import logging
 import math
+import secrets
 import warnings
 from collections.abc import Mapping
 from dataclasses import replace
@@ -87,7 +88,7 @@ __all__ = ["IonQDevice"]
 logger = logging.getLogger(__name__)
 
 _ANALYTIC = (ExpectationMP, VarianceMP, ProbabilityMP)
-_DEVICE_OPTIONS = ("rng",)
+_DEVICE_OPTIONS = ("rng", "run_id")
 
 
 def _option(name: str, doc: str) -> property:
@@ -124,8 +125,9 @@ class IonQDevice(ResultCacheMethods, Device):
         cache (bool | QuantumCircuitCache): result cache; ``True`` adds a persistent layer
         cache_path (str | Path | None): file of the persistent layer (default:
             ``results.sqlite`` in ``$QNATIVE_CACHE_DIR`` or the user cache directory)
-        cache_finite_shots (str): ``"reuse"`` (default: a circuit already paid for is not paid
-            again) or ``"skip"``
+        cache_finite_shots (str): ``"skip"`` (default: finite-shot results are measured anew,
+            as PennyLane does) or ``"reuse"`` (opt-in: a circuit already paid for is served
+            from the cache, in this process and later ones)
         journal_path (str | Path | None): job journal file (default: ``journal.sqlite`` in
             ``$QNATIVE_CACHE_DIR`` or the user cache directory); the journal is always on
         budget_usd (float | None): refuse batches that would exceed this total
@@ -138,10 +140,14 @@ class IonQDevice(ResultCacheMethods, Device):
             "max_minutes"}``, opens one at the first job (its cost limit capped by what remains
             of ``budget_usd``) and ends it on :meth:`close` or at exit; a session id joins that
             session (never ended here). The journal records it: a resumed run rejoins it.
+        run_id (str | None): a run identity. Finite shots are new samples (a new job) at every
+            call, in this process or another, as in PennyLane; under a run identity a run
+            repeated with the same seeds (a resumed run) re-attaches to the jobs it already
+            paid for instead. The trainer sets one per run and keeps it in its checkpoint.
 
     Execution-config ``device_options``: ``"rng"``, a seed or ``numpy.random.Generator`` for
     the shots of that execution (default: the device's own stream, see :meth:`reseed`), as
-    ``default.qubit`` takes it.
+    ``default.qubit`` takes it; ``"run_id"``, the run identity of that execution.
 
     Raises:
         DeviceConfigurationError: for an invalid option, naming it and what is allowed
@@ -174,7 +180,7 @@ class IonQDevice(ResultCacheMethods, Device):
         seed: int | None = None,
         cache: bool | QuantumCircuitCache = True,
         cache_path: Any = None,
-        cache_finite_shots: str = "reuse",
+        cache_finite_shots: str = "skip",
         journal_path: Any = None,
         budget_usd: float | None = None,
         max_circuits_per_job: int = MAX_CIRCUITS_PER_JOB,
@@ -182,6 +188,7 @@ class IonQDevice(ResultCacheMethods, Device):
         poll_policy: Any = None,
         rate_card: RateCard = DEFAULT_RATE_CARD,
         session: bool | Mapping[str, Any] | str | None = None,
+        run_id: str | None = None,
     ) -> None:
         super().__init__(wires=wires, shots=shots)
         try:
@@ -194,7 +201,7 @@ class IonQDevice(ResultCacheMethods, Device):
                 shots_policy=cache_finite_shots, journal_path=journal_path,
                 budget_usd=budget_usd, max_circuits_per_job=max_circuits_per_job,
                 max_concurrent_jobs=max_concurrent_jobs, poll_policy=poll_policy,
-                rate_card=rate_card, session=session,
+                rate_card=rate_card, session=session, run_id=run_id,
             )  # fmt: skip
             self.budget = BudgetGuard(budget_usd)
             self.cache = _make_cache(self.options)
@@ -349,7 +356,10 @@ class IonQDevice(ResultCacheMethods, Device):
             config,
             convert_to_numpy=True,
             mcm_config=mcm,
-            device_options={"rng": rng if rng is self._rng else np.random.default_rng(rng)},
+            device_options={
+                **config.device_options,
+                "rng": rng if rng is self._rng else np.random.default_rng(rng),
+            },
         )
         if config.gradient_method != "device":
             return replace(base, use_device_gradient=False)
@@ -385,7 +395,8 @@ class IonQDevice(ResultCacheMethods, Device):
         config = execution_config or ExecutionConfig()
         tapes, postprocess = split_broadcasts(circuits)
         rng = np.random.default_rng(config.device_options.get("rng", self._rng))
-        run = _Run(self, list(tapes), rng)
+        run_id = config.device_options.get("run_id", self.options.run_id)
+        run = _Run(self, list(tapes), rng, run_id)
         results = None
         try:
             results = postprocess(run.results())
@@ -466,10 +477,13 @@ def _merge_lowered(tapes, todo, done, post) -> tuple[QuantumScriptBatch, Any]:
 class _Run:
     """The state of one ``execute``: keys, hits, jobs, costs (the device is not mutated)."""
 
-    def __init__(self, device: IonQDevice, tapes: list[QuantumScript], rng: Any) -> None:
+    def __init__(
+        self, device: IonQDevice, tapes: list[QuantumScript], rng: Any, run_id: str | None
+    ) -> None:
         self.device = device
         self.tapes = tapes
         self.rng = rng
+        self.run_id = run_id
         self.hits = 0
         self.job_ids: list[str] = []
         self.created = self.reused = 0
@@ -521,13 +535,20 @@ class _Run:
         ]
 
     def _tag(self, owners: Mapping[Any, list[int]]) -> str | None:
-        """A journal tag drawn from the run's stream: under ``"skip"``, a deliberate repeat of
-        a sampled batch is a new job, while a run repeated under the same seed re-attaches."""
+        """The journal tag of a sampled batch under ``"skip"``: fresh shots, a new job.
+
+        Without a run identity every such batch is a new job, in this process or another
+        (PennyLane's semantics). With one (``run_id``, which the trainer sets and keeps in its
+        checkpoint), the tag is drawn from the execution's seeded stream, so a run repeated
+        under the same identity and seeds (a resumed run) re-attaches to the jobs it paid for.
+        """
         dev = self.device
         sampled = bool(self.tapes[next(iter(owners.values()))[0]].shots)
         if not sampled or dev.exact or dev.options.shots_policy is not ShotsReuse.SKIP:
             return None
-        return f"draw:{int(self.rng.integers(2**62))}"
+        if self.run_id is None:
+            return f"fresh:{secrets.token_hex(16)}"
+        return f"{self.run_id}:{int(self.rng.integers(2**62))}"
 
     def _circuits(self, owners: Mapping[Any, list[int]], fps: list) -> list[Circuit]:
         dev = self.device

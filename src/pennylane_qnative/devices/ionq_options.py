@@ -80,7 +80,7 @@ class IonQOptions:
     seed: int | None = None
     cache: bool | QuantumCircuitCache = True
     cache_path: str | Path | None = None
-    shots_policy: ShotsReuse = ShotsReuse.REUSE
+    shots_policy: ShotsReuse = ShotsReuse.SKIP
     journal_path: str | Path | None = None
     budget_usd: float | None = None
     max_circuits_per_job: int = MAX_CIRCUITS_PER_JOB
@@ -88,6 +88,7 @@ class IonQOptions:
     poll_policy: PollPolicy | None = None
     rate_card: RateCard = DEFAULT_RATE_CARD
     session: bool | Mapping[str, Any] | str | None = None
+    run_id: str | None = None
 
     def __post_init__(self) -> None:
         set_ = object.__setattr__
@@ -129,6 +130,9 @@ class IonQOptions:
         ok = cache in (True, False, None) or isinstance(cache, QuantumCircuitCache)
         _need(ok, "cache", cache, "True, False or a QuantumCircuitCache")
         _number("budget_usd", self.budget_usd, low=0)
+        run = self.run_id
+        ok = run is None or (isinstance(run, str) and bool(run.strip()))
+        _need(ok, "run_id", run, "a non-empty string or None")
 
     def _check_limits(self) -> None:
         _number("timeout", self.timeout, low=1e-9)

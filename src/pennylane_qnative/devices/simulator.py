@@ -283,6 +283,9 @@ class SimulatorDevice(ResultCacheMethods, Device):
         (the default).
         """
         config = DeviceGradients.seeded(config or ExecutionConfig())
+        if "run_id" in config.device_options:  # a run identity names jobs: none here
+            options = {k: v for k, v in config.device_options.items() if k != "run_id"}
+            config = replace(config, device_options=options)
         if config.gradient_method != "device":
             return self._backend.setup_execution_config(config, circuit)
         plain = replace(config, gradient_method=None, gradient_keyword_arguments={})

@@ -70,21 +70,30 @@ class DirectStep:
             return None
 
     def __call__(
-        self, weights: np.ndarray, X: np.ndarray, *, seed: int | None = None
+        self,
+        weights: np.ndarray,
+        X: np.ndarray,
+        *,
+        seed: int | None = None,
+        run_id: str | None = None,
     ) -> tuple[np.ndarray, np.ndarray]:
         """Outputs ``(batch,)`` or ``(batch, n_outputs)`` and their Jacobian.
 
         The Jacobian has shape ``(n_outputs, n_weights, batch)`` (``n_outputs`` is 1 for a
         single output). ``seed`` seeds the step's shots (``device_options={"rng": seed}``);
-        ``None`` samples from the device's own stream.
+        ``None`` samples from the device's own stream. ``run_id`` names the run, so that a
+        resumed run re-attaches to the jobs it paid for (``device_options={"run_id": ...}``).
         """
         flat = np.asarray(weights, dtype=np.float64).ravel()
         positions = [*self.weight_positions, *(p for p, _ in self.data_positions)]
         values = [*flat[self.weight_index], *(X[:, j].copy() for _, j in self.data_positions)]
         tape = rebind(self.template, values, positions)
-        config = self.config
+        options = dict(self.config.device_options)
         if seed is not None:
-            config = replace(config, device_options={**config.device_options, "rng": seed})
+            options["rng"] = seed
+        if run_id is not None:
+            options["run_id"] = run_id
+        config = replace(self.config, device_options=options)
         [result], [jacobian] = self.device.execute_and_compute_derivatives((tape,), config)
         n_params = len(self.weight_positions)
         if len(tape.measurements) == 1:

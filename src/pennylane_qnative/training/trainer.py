@@ -30,6 +30,7 @@ import contextlib
 import dataclasses
 import logging
 import time
+import uuid
 from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
@@ -302,12 +303,14 @@ class QuantumTrainer:
         with _counting(tracker) as counts:
             if isinstance(step, DirectStep):
                 weights = np.asarray(model.quantum_layer.parameters, dtype=float)
-                outputs, jacobian = step(weights, X, seed=seed)
+                outputs, jacobian = step(weights, X, seed=seed, run_id=run.run_id)
                 loss, output_grad = value_and_grad(lambda out: self._loss(out, targets))(outputs)
                 grads = DirectStep.chain(jacobian, output_grad, weights.shape)
             else:
                 weights = pnp.array(model.quantum_layer.parameters, requires_grad=True)
-                grads, loss, outputs = self._qnode_step(model, step, weights, X, targets, seed)
+                grads, loss, outputs = self._qnode_step(
+                    model, step, weights, X, targets, (seed, run.run_id)
+                )
         loss = float(loss)
         batch_accuracy = (
             accuracy(np.asarray(outputs), targets) if model.task == "classification" else None
@@ -335,11 +338,13 @@ class QuantumTrainer:
         )
         run.step += 1
 
-    def _qnode_step(self, model, qnode, weights, X, targets, seed):
+    def _qnode_step(self, model, qnode, weights, X, targets, identity):
         """Gradient, loss and outputs of one batch through the QNode."""
         outputs = []
-        if seed is not None and qnode.diff_method == "device":  # our devices: seeded shots
-            qnode = qnode.update(gradient_kwargs={**qnode.gradient_kwargs, "shots_rng": seed})
+        seed, run_id = identity
+        if qnode.diff_method == "device":  # our devices: the step's seed and the run's identity
+            extra = {"run_id": run_id} if seed is None else {"shots_rng": seed, "run_id": run_id}
+            qnode = qnode.update(gradient_kwargs={**qnode.gradient_kwargs, **extra})
 
         def objective(w):
             out = model.forward(qnode, w, X)
@@ -424,6 +429,7 @@ class QuantumTrainer:
             "gradient": _gradient_state(self.gradient),
             "tracker": self.tracker.state_dict(),
             "data_seed": run.data_seed,
+            "run_id": run.run_id,
         }
         save_checkpoint(self.output_dir / CHECKPOINT_NAME, state)
 
@@ -447,6 +453,7 @@ class QuantumTrainer:
         if state["gradient"] is not None:
             self.gradient.load_state_dict(state["gradient"])
         self.tracker.load_state_dict(state["tracker"])
+        run.run_id = state.get("run_id") or run.run_id  # the killed run's jobs are re-attached
         if isinstance(loader, ArrayLoader) and state.get("data_seed") is not None:
             loader.seed = state["data_seed"]  # the killed run's order, even with seed=None
         run.epoch, run.batch_in_epoch, run.step = (
@@ -482,6 +489,7 @@ class _RunState:
     optimizer: Any
     opt_state: Any
     data_seed: int | None = None
+    run_id: str = dataclasses.field(default_factory=lambda: uuid.uuid4().hex)
 
     @classmethod
     def fresh(cls, model: QuantumModel, config: TrainingConfig) -> _RunState:
