@@ -231,6 +231,8 @@ class ConcurrencyExecutor:
     """
 
     def __init__(self, backend: Any, *, max_workers: int | None = None) -> None:
+        if isinstance(backend, str | ExecBackends):
+            backend = get_executor(backend)
         self.backend = backend
         self.max_workers = max_workers
 
@@ -249,7 +251,8 @@ class ConcurrencyExecutor:
         columns = [list(column) for column in iterables]
         if not isinstance(self.backend, type):
             return list(self.backend.map(fn, *columns))
-        options = {} if self.max_workers is None else {"max_workers": self.max_workers}
+        serial = self.max_workers is None or self.backend is SERIAL_BACKEND  # it takes no size
+        options = {} if serial else {"max_workers": self.max_workers}
         with self.backend(**options) as executor:
             return list(executor.map(fn, *columns))
 
