@@ -44,6 +44,7 @@ Differentiation is the backend's: ``backprop`` (default.qubit, with autograd, JA
 
 from __future__ import annotations
 
+import importlib.util
 import logging
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -125,12 +126,29 @@ def _parse_backend(backend: str) -> Backend:
 def _make_backend(backend: Backend, wires: Any, seed: Any) -> Device:
     try:
         return qp.device(backend.value, wires=wires, seed=seed)
-    except (DeviceError, ImportError) as error:
-        raise DeviceConfigurationError(
-            f"backend {backend.value!r} is not available here ({error}). "
-            f"Install it with: {_INSTALL_HINTS.get(backend, 'pip install pennylane')}, "
-            "or choose backend='default.qubit'."
-        ) from error
+    except (DeviceError, ImportError, RuntimeError, OSError) as error:
+        raise DeviceConfigurationError(_unavailable(backend, error)) from error
+
+
+def _unavailable(backend: Backend, error: Exception) -> str:
+    """What is missing for ``backend`` and how to get it (or what to use instead)."""
+    if backend is Backend.LIGHTNING_GPU:
+        if importlib.util.find_spec("pennylane_lightning.lightning_gpu_ops") is None:
+            missing = "the pennylane-lightning-gpu plugin is not installed"
+            fix = f"install it with: {_INSTALL_HINTS[backend]}"
+        else:
+            missing = "pennylane-lightning-gpu is installed but found no usable NVIDIA GPU / CUDA"
+            fix = "run on a machine with an NVIDIA GPU and CUDA 12 drivers"
+        return (
+            f"backend 'lightning.gpu' is not available here: {missing} ({error}). To fix: "
+            f"{fix}; or use backend='lightning.qubit' (the same kernels on CPU) or "
+            "backend='default.qubit'."
+        )
+    return (
+        f"backend {backend.value!r} is not available here ({error}). "
+        f"Install it with: {_INSTALL_HINTS.get(backend, 'pip install pennylane')}, "
+        "or choose backend='default.qubit'."
+    )
 
 
 def _check_options(*, max_workers: Any, seed: Any) -> None:
