@@ -21,13 +21,19 @@ Usage: ``python benchmarks/bench_cluster.py [--qubits 20] [--circuits 32] [--tri
 
 from __future__ import annotations
 
-import argparse
 import os
-import platform
-import time
 
-import numpy as np
-import pennylane as qp
+# one thread per process, as Dask's nanny gives each worker (OMP/MKL/OpenBLAS = 1): in-process
+# and worker runs then compare like with like
+for _name in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
+    os.environ.setdefault(_name, "1")
+
+import argparse  # noqa: E402
+import platform  # noqa: E402
+import time  # noqa: E402
+
+import numpy as np  # noqa: E402
+import pennylane as qp  # noqa: E402
 
 QS = qp.tape.QuantumScript
 SPACE = {"learning_rate": (0.01, 0.5), "optimizer": ["adam", "sgd"]}
@@ -119,7 +125,8 @@ def main():
     args = parser.parse_args()
     print(
         f"pennylane {qp.__version__}, python {platform.python_version()}, "
-        f"{os.cpu_count()} CPU cores, backend {args.backend}"
+        f"{os.cpu_count()} CPU cores, backend {args.backend}, "
+        f"load average before {os.getloadavg()[0]:.2f}"
     )
     from pennylane_qnative.training.reference import load_reference_data
 
@@ -149,6 +156,7 @@ def main():
             client.close()
             cluster.close()
     report(args, rows)
+    print(f"load average after: {os.getloadavg()[0]:.2f} (other processes on the machine)")
 
 
 def report(args, rows):

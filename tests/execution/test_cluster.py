@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import os
 import pickle
+import platform
+import subprocess
+import sys
 
 import numpy as np
 import pennylane as qp
@@ -19,6 +23,7 @@ from pennylane_qnative.execution.cluster import (
     run_batch,
     select_executor,
     shippable,
+    tune_malloc,
 )
 
 QS = qp.tape.QuantumScript
@@ -153,3 +158,28 @@ class TestRunBatch:
         shipped = shippable(config)
         assert dict(shipped.device_options) == {"keep": 1}
         assert pickle.loads(pickle.dumps(shipped)).device_options["keep"] == 1
+
+
+class TestTuneMalloc:
+    """tune_malloc undoes Dask's trim threshold only where it is set."""
+
+    def test_no_op_without_dask_environment(self, monkeypatch):
+        """Outside a Dask worker (no MALLOC_TRIM_THRESHOLD_) nothing is changed."""
+        monkeypatch.delenv("MALLOC_TRIM_THRESHOLD_", raising=False)
+        assert tune_malloc() is False
+
+    def test_tunes_once_in_a_worker_like_process(self):
+        """With Dask's variable set, the first call tunes glibc and later calls do nothing."""
+        code = (
+            "from pennylane_qnative.execution.cluster import tune_malloc;"
+            "print(tune_malloc(), tune_malloc())"
+        )
+        env = {**os.environ, "MALLOC_TRIM_THRESHOLD_": "65536"}
+        out = subprocess.run(
+            [sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True
+        )
+        assert out.stdout.split() == (["True", "False"] if _glibc() else ["False", "False"])
+
+
+def _glibc() -> bool:
+    return platform.system() == "Linux" and platform.libc_ver()[0] == "glibc"

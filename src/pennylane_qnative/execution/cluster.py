@@ -33,6 +33,7 @@ from __future__ import annotations
 import logging
 import os
 import threading
+import uuid
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import replace
 from typing import Any, NamedTuple
@@ -232,9 +233,11 @@ class DaskExecutor:
         """``list(map(fn, *iterables))`` on the cluster, in order, with :attr:`retries`."""
         client = self.client
         columns = [list(column) for column in iterables]
+        token = uuid.uuid4().hex  # keys name the function (dashboard) and are unique per call
+        keys = [f"{fn.__name__}-{token}-{i}" for i in range(len(columns[0]))]
         if self.tune_workers:
-            fn, columns = _on_worker, [[fn] * len(columns[0]), *columns]
-        futures = client.map(fn, *columns, retries=self.retries, pure=False)
+            fn, columns = _on_worker, [[fn] * len(keys), *columns]
+        futures = client.map(fn, *columns, key=keys, retries=self.retries)
         try:
             return client.gather(futures)
         except BaseException:
