@@ -13,6 +13,7 @@ _HIERARCHY = [
     (ex.UnsupportedCircuitError, (ex.ConfigurationError, ValueError)),
     (ex.BudgetExceededError, (ex.QnativeError,)),
     (ex.JournalError, (ex.QnativeError,)),
+    (ex.ClusterUnavailableError, (ex.QnativeError, ConnectionError)),
     (ex.IonQError, (ex.QnativeError,)),
     (ex.IonQAuthenticationError, (ex.IonQError,)),
     (ex.IonQPermissionError, (ex.IonQError,)),

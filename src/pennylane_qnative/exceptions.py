@@ -14,6 +14,7 @@ in the device layer (``pennylane_qnative.devices``) as subclasses of the classes
     ├── ConfigurationError (ValueError)       an option or input is invalid; nothing was run
     │   └── UnsupportedCircuitError            a circuit the target cannot run
     ├── BudgetExceededError                    a batch would overspend ``budget_usd``
+    ├── ClusterUnavailableError (ConnectionError)  the Dask scheduler cannot be reached
     ├── JournalError                           the persistent job journal is unusable
     └── IonQError                              anything the IonQ service reported
         ├── IonQAuthenticationError            401: missing or wrong API key
@@ -32,6 +33,7 @@ from __future__ import annotations
 
 __all__ = [
     "BudgetExceededError",
+    "ClusterUnavailableError",
     "ConfigurationError",
     "IonQAuthenticationError",
     "IonQError",
@@ -113,6 +115,19 @@ class BudgetExceededError(QnativeError):
         self.spent_usd = spent_usd
         self.remaining_usd = remaining_usd
         self.needed_usd = needed_usd
+
+
+class ClusterUnavailableError(QnativeError, ConnectionError):
+    """The Dask scheduler given as ``executor=`` cannot be reached. Nothing was run there.
+
+    Args:
+        message (str): explanation and what to do next
+        address (str | None): the scheduler address that was tried
+    """
+
+    def __init__(self, message: str, *, address: str | None = None) -> None:
+        super().__init__(message)
+        self.address = address
 
 
 class JournalError(QnativeError):

@@ -7,7 +7,7 @@ import pytest
 
 from pennylane_qnative.exceptions import ConfigurationError
 from pennylane_qnative.training.config import TrainingConfig
-from pennylane_qnative.training.search import suggest
+from pennylane_qnative.training.search import batch_sizes, suggest
 from pennylane_qnative.training.trainer import QuantumTrainer
 
 optuna = pytest.importorskip("optuna")
@@ -142,3 +142,70 @@ class TestSuggest:
             assert space[0] <= value <= space[1]
         else:
             assert value in space
+
+
+class TestBatches:
+    """Trials are asked in batches: the sampler's random start, then ``trials_per_batch``."""
+
+    @pytest.mark.parametrize(
+        ("n_trials", "per_batch", "sizes"),
+        [
+            pytest.param(3, 4, [3], id="inside-start"),
+            pytest.param(10, 1, [10], id="exactly-start"),
+            pytest.param(16, 4, [10, 4, 2], id="start-then-batches"),
+            pytest.param(12, 1, [10, 1, 1], id="sequential-after-start"),
+        ],
+    )
+    def test_batch_sizes(self, n_trials, per_batch, sizes):
+        """The batches cover the trials exactly, the first being TPE's random start."""
+        assert batch_sizes(n_trials, per_batch) == sizes
+
+    def test_start_equals_sequential_tpe(self):
+        """Within the random start, the batch asks what optuna's sequential loop asked."""
+        result = _search(n_trials=3)
+        study = optuna.create_study(sampler=optuna.samplers.TPESampler(seed=3))
+        study.optimize(lambda t: [suggest(t, n, s) for n, s in SPACE.items()] and 0.0, 3)
+        assert [t.params for t in result["study"].trials] == [t.params for t in study.trials]
+
+    @pytest.mark.parametrize("per_batch", [0, -1, 2.0, True])
+    def test_bad_trials_per_batch(self, per_batch):
+        """trials_per_batch must be a positive integer."""
+        X, y, validation = _problem()
+        with pytest.raises(ConfigurationError, match="trials_per_batch"):
+            _trainer().optimize_hyperparameters(
+                SPACE, 2, data=X, y=y, validation_data=validation, trials_per_batch=per_batch
+            )
+
+
+class TestSweepOnCluster:
+    """optimize_hyperparameters(executor=...) on a 2-worker LocalCluster."""
+
+    def test_equals_serial_sweep(self, dask_client):
+        """The same trials, values and best result as the serial sweep, TPE phase included."""
+        X, y, validation = _problem()
+        kwargs = {"data": X, "y": y, "validation_data": validation, "seed": 3}
+        kwargs["trials_per_batch"] = 2
+        serial = _trainer().optimize_hyperparameters(SPACE, 12, **kwargs)
+        parallel = _trainer().optimize_hyperparameters(SPACE, 12, executor=dask_client, **kwargs)
+        pairs = zip(serial["study"].trials, parallel["study"].trials, strict=True)
+        for ours, theirs in pairs:
+            assert ours.params == theirs.params
+            assert ours.value == theirs.value
+        assert serial["best_params"] == parallel["best_params"]
+        assert serial["best_value"] == parallel["best_value"]
+
+    def test_unreachable_scheduler(self):
+        """An address nobody answers fails fast with a clear error."""
+        from pennylane_qnative.exceptions import ClusterUnavailableError
+        from pennylane_qnative.execution.cluster import DaskExecutor
+
+        X, y, validation = _problem()
+        with pytest.raises(ClusterUnavailableError, match="dask scheduler"):
+            _trainer().optimize_hyperparameters(
+                SPACE,
+                2,
+                data=X,
+                y=y,
+                validation_data=validation,
+                executor=DaskExecutor("tcp://127.0.0.1:9", connect_timeout=1),
+            )

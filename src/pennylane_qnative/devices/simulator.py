@@ -13,7 +13,12 @@ The device wraps a PennyLane simulator (``default.qubit`` by default, ``lightnin
    and the trainable rotation after it) run as one gate;
 4. **tracking**: ``qp.Tracker`` gets PennyLane's simulator keys plus ``cache_hits``,
    ``cache_misses``, ``merged_circuits`` (circuits folded into broadcasts) and
-   ``backend_executions`` (circuits the backend actually ran).
+   ``backend_executions`` (circuits the backend actually ran);
+5. **distribution** (``executor=``): the circuits left after the cache and the merge go to a
+   Dask cluster or a ``qp.concurrency`` executor (:mod:`pennylane_qnative.execution.cluster`),
+   one task per worker slot, each same-structure group cut into that many broadcasts. A QNode's
+   ``executor_backend=`` is honoured (it reaches the device as
+   ``ExecutionConfig.executor_backend``); the cache stays in the client process.
 
 Differentiation is the backend's: ``backprop`` (default.qubit, with autograd, JAX or torch),
 ``adjoint``, and every PennyLane gradient transform. Circuits carrying framework tensors
@@ -39,6 +44,7 @@ Differentiation is the backend's: ``backprop`` (default.qubit, with autograd, JA
 
 from __future__ import annotations
 
+import importlib.util
 import logging
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -74,6 +80,7 @@ from pennylane_qnative.execution.cache import (
     copy_result,
     fingerprint,
 )
+from pennylane_qnative.execution.cluster import as_executor, run_batch, select_executor
 from pennylane_qnative.execution.fusion import fuse_rotations
 
 __all__ = ["Backend", "SimulatorDevice"]
@@ -120,12 +127,29 @@ def _parse_backend(backend: str) -> Backend:
 def _make_backend(backend: Backend, wires: Any, seed: Any) -> Device:
     try:
         return qp.device(backend.value, wires=wires, seed=seed)
-    except (DeviceError, ImportError) as error:
-        raise DeviceConfigurationError(
-            f"backend {backend.value!r} is not available here ({error}). "
-            f"Install it with: {_INSTALL_HINTS.get(backend, 'pip install pennylane')}, "
-            "or choose backend='default.qubit'."
-        ) from error
+    except (DeviceError, ImportError, RuntimeError, OSError) as error:
+        raise DeviceConfigurationError(_unavailable(backend, error)) from error
+
+
+def _unavailable(backend: Backend, error: Exception) -> str:
+    """What is missing for ``backend`` and how to get it (or what to use instead)."""
+    if backend is Backend.LIGHTNING_GPU:
+        if importlib.util.find_spec("pennylane_lightning.lightning_gpu_ops") is None:
+            missing = "the pennylane-lightning-gpu plugin is not installed"
+            fix = f"install it with: {_INSTALL_HINTS[backend]}"
+        else:
+            missing = "pennylane-lightning-gpu is installed but found no usable NVIDIA GPU / CUDA"
+            fix = "run on a machine with an NVIDIA GPU and CUDA 12 drivers"
+        return (
+            f"backend 'lightning.gpu' is not available here: {missing} ({error}). To fix: "
+            f"{fix}; or use backend='lightning.qubit' (the same kernels on CPU) or "
+            "backend='default.qubit'."
+        )
+    return (
+        f"backend {backend.value!r} is not available here ({error}). "
+        f"Install it with: {_INSTALL_HINTS.get(backend, 'pip install pennylane')}, "
+        "or choose backend='default.qubit'."
+    )
 
 
 def _check_options(*, max_workers: Any, seed: Any) -> None:
@@ -165,6 +189,13 @@ class SimulatorDevice(ResultCacheMethods, Device):
         cache_ttl (float | None): seconds a cached result stays valid
         cache_finite_shots (str): ``"skip"`` (default) or ``"reuse"``, see
             :class:`~.QuantumCircuitCache`
+        executor (distributed.Client | str | qp.concurrency backend | None): where circuits
+            run: a Dask client, a scheduler address (``"tcp://host:8786"``, connected on first
+            use; :class:`~.ClusterUnavailableError` if unreachable), a ``qp.concurrency``
+            backend name, class or instance (``"cf_procpool"``, with ``max_workers``), or a
+            :class:`~.DaskExecutor` for custom ``retries``/``connect_timeout``. ``None`` runs
+            them in this process. Circuits carrying framework tensors (backprop) or mid-circuit
+            measurements always run here.
 
     Raises:
         DeviceConfigurationError: for an unknown or unavailable backend or a bad option
@@ -188,10 +219,15 @@ class SimulatorDevice(ResultCacheMethods, Device):
         cache_bytes: int = 64 * 2**20,
         cache_ttl: float | None = None,
         cache_finite_shots: str = "skip",
+        executor: Any = None,
     ) -> None:
         super().__init__(wires=wires, shots=shots)
         _check_options(max_workers=max_workers, seed=seed)
         self.backend = _parse_backend(backend)
+        try:
+            self.executor = as_executor(executor, max_workers=max_workers)
+        except ConfigurationError as error:
+            raise DeviceConfigurationError(f"qnative.simulator: {error.message}") from None
         self.seed = seed
         self.max_workers = max_workers
         self.batch = bool(batch)
@@ -224,6 +260,8 @@ class SimulatorDevice(ResultCacheMethods, Device):
         self._backend, self._workers = _make_backends(
             self.backend, self.wires, seed, self.max_workers
         )
+        # seeds of the tasks sent to an executor: a stream apart from the backends' own
+        self._task_seeds = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(1 << 20,)))
 
     def _backends(self, config: ExecutionConfig) -> tuple[Device, tuple[Device, ...]]:
         """The device's backends, or fresh ones seeded by ``device_options["rng"]``."""
@@ -244,6 +282,7 @@ class SimulatorDevice(ResultCacheMethods, Device):
             "batch": self.batch,
             "fuse": self.fuse,
             "cache": self.cache or False,
+            "executor": self.executor,  # a Dask executor reconnects by its address
         }
         shots = self.shots if self.shots else None
         state = {"backends": (self._backend, self._workers)}
@@ -312,15 +351,19 @@ class SimulatorDevice(ResultCacheMethods, Device):
         self, circuits: QuantumScriptBatch, execution_config: ExecutionConfig | None = None
     ) -> ResultBatch:
         config = execution_config or ExecutionConfig()
+        executor = select_executor(self.executor, config.executor_backend, self.max_workers)
         results: list[Any] = [_MISSING] * len(circuits)
-        use_fp = self.cache is not None or self.batch
+        use_fp = self.cache is not None or self.batch or executor is not None
         memo: dict = {}  # operations shared by the circuits of this batch are read once
         fps = [fingerprint(c, memo) for c in circuits] if use_fp else [None] * len(circuits)
         keys = [self._key(fp) for fp in fps]
         hits = self._lookup(keys, results)
         simulated = [r is _MISSING for r in results]
-        units = self._plan(circuits, fps, results)
-        raw = self._run([self._fused(u, fps) for u in units], config, *self._backends(config))
+        units = self._plan(circuits, fps, results, parts=executor.slots() if executor else 1)
+        tapes = [self._fused(u, fps) for u in units]
+        raw = self._dispatch(
+            tapes, [fps[u.indices[0]] is not None for u in units], config, executor
+        )
         for unit, res in zip(units, raw, strict=True):
             parts = split_broadcast(res, unit.sizes) if unit.merged else [res]
             for i, part in zip(unit.indices, parts, strict=True):
@@ -360,8 +403,14 @@ class SimulatorDevice(ResultCacheMethods, Device):
                 hits += 1
         return hits
 
-    def _plan(self, circuits: QuantumScriptBatch, fps: list, results: list) -> list[_Unit]:
-        """Backend circuits for the results still missing: unique, merged where possible."""
+    def _plan(
+        self, circuits: QuantumScriptBatch, fps: list, results: list, parts: int = 1
+    ) -> list[_Unit]:
+        """Backend circuits for the results still missing: unique, merged where possible.
+
+        Each same-structure group is cut into up to ``parts`` merged circuits (one per worker
+        slot of an executor).
+        """
         seen: set[tuple[tuple, bytes]] = set()
         todo: list[int] = []
         for i, fp in enumerate(fps):
@@ -379,8 +428,8 @@ class SimulatorDevice(ResultCacheMethods, Device):
         ]
         units = []
         for group in group_by_structure(structures):
-            indices = [todo[g] for g in group]
-            units.extend(self._merge(circuits, fps, indices))
+            for part in np.array_split(np.asarray(group), min(parts, len(group))):
+                units.extend(self._merge(circuits, fps, [todo[g] for g in part]))
         return units
 
     @staticmethod
@@ -414,6 +463,39 @@ class SimulatorDevice(ResultCacheMethods, Device):
                 results[i] = copy_result(first[twin])
             else:
                 first.setdefault(twin, results[i])
+
+    def _dispatch(
+        self, tapes: list[QuantumScript], remote: list[bool], config: ExecutionConfig, executor
+    ) -> list[Result]:
+        """Run ``tapes``: those marked ``remote`` on ``executor`` (when given), the rest here."""
+        if executor is None or not any(remote):
+            return list(self._run(tapes, config, *self._backends(config)))
+        raw: list[Any] = [None] * len(tapes)
+        far = [i for i, r in enumerate(remote) if r]
+        near = [i for i, r in enumerate(remote) if not r]
+        seeds = self._seeds(config).integers(2**32, size=len(far))
+        results = run_batch(
+            executor,
+            [tapes[i] for i in far],
+            device_name=self.backend.value,
+            wires=self.wires,
+            config=config,
+            seeds=seeds,
+        )
+        for i, result in zip(far, results, strict=True):
+            raw[i] = result
+        if near:
+            local = self._run([tapes[i] for i in near], config, *self._backends(config))
+            for i, result in zip(near, local, strict=True):
+                raw[i] = result
+        return raw
+
+    def _seeds(self, config: ExecutionConfig) -> np.random.Generator:
+        """Where the seeds of an executor's tasks come from: ``device_options["rng"]`` or ours."""
+        rng = config.device_options.get("rng")
+        if rng is None or rng is getattr(self._backend, "_rng", None):
+            return self._task_seeds
+        return np.random.default_rng(rng)
 
     @staticmethod
     def _run(

@@ -54,7 +54,7 @@ from pennylane_qnative.training.direct_step import DirectStep
 from pennylane_qnative.training.losses import LOSSES, accuracy, encode_targets
 from pennylane_qnative.training.model import QuantumModel
 from pennylane_qnative.training.optimizers import make_optimizer, state_from_dict, state_to_dict
-from pennylane_qnative.training.search import run_search
+from pennylane_qnative.training.search import STARTUP_TRIALS, run_search
 from pennylane_qnative.training.tracker import PerformanceTracker
 
 __all__ = ["QuantumTrainer"]
@@ -275,6 +275,8 @@ class QuantumTrainer:
         y: Any = None,
         validation_data: tuple[Any, Any],
         seed: int | None = None,
+        executor: Any = None,
+        trials_per_batch: int = STARTUP_TRIALS,
     ) -> dict[str, Any]:
         """Search ``TrainingConfig`` fields with optuna (TPE), minimising validation loss.
 
@@ -285,11 +287,28 @@ class QuantumTrainer:
             data, y: training data, as for :meth:`fit`
             validation_data (tuple): ``(X_val, y_val)`` scored after each trial
             seed (int | None): seed of the sampler
+            executor (distributed.Client | str | qp.concurrency backend | None): score the
+                trials of each batch in parallel there (a Dask client or scheduler address,
+                see :func:`~pennylane_qnative.execution.cluster.as_executor`); ``None`` scores
+                them one after another in this process. The results are the same either way.
+            trials_per_batch (int): trials asked together after the sampler's random start of
+                10 (see :mod:`pennylane_qnative.training.search`); the parallelism of a
+                cluster, and what fixes the results: keep it when comparing runs
 
         Returns:
             dict: ``best_params``, ``best_value`` and the optuna ``study``
         """
-        return run_search(self, search_space, n_trials, data, y, validation_data, seed)
+        return run_search(
+            self,
+            search_space,
+            n_trials,
+            data,
+            y,
+            validation_data,
+            seed,
+            executor=executor,
+            trials_per_batch=trials_per_batch,
+        )
 
     # --- one step ----------------------------------------------------------------------------
 
