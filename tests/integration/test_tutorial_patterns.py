@@ -594,14 +594,6 @@ class TestShotSemantics:
             circuit(1.2)
         assert tracker.totals["jobs_created"] == 2
 
-    @pytest.mark.xfail(
-        strict=True,
-        reason="qnative.ionq defaults to cache_finite_shots='reuse' (devices/ionq.py "
-        "IonQDevice.__init__, IonQOptions.shots_policy): on a sampling backend a repeated "
-        "finite-shot circuit is resampled from the first job's cached histogram instead of "
-        "running a new job, unlike PennyLane's semantics and qnative.simulator's default "
-        "'skip'; issue 14 item 4",
-    )
     def test_ionq_default_makes_a_new_job_per_call(self, make):
         """By default (PennyLane's semantics) every finite-shot call on a sampling backend is
         a new job."""
@@ -788,16 +780,6 @@ class TestMidCircuitMeasurements:
     def test_too_few_wires_is_a_wire_error(self, make, name, request):
         """Analytic with ``wires=2``: deferring the measurement needs a third wire, and
         default.qubit says so with a ``WireError``."""
-        if name == "qnative.ionq":
-            request.applymarker(
-                pytest.mark.xfail(
-                    strict=True,
-                    reason="qnative.ionq validates the device wires (validate_device_wires) "
-                    "before defer_measurements adds wire 2, so the circuit reaches "
-                    "compile_circuit, which raises KeyError: 2 (devices/ionq.py "
-                    "preprocess_transforms)",
-                )
-            )
         with pytest.raises(qp.exceptions.WireError):
             self._qnode(make(name, wires=2))(0.7)
 
@@ -842,25 +824,12 @@ def _jacobian(dev, diff_method, gradient_kwargs):
     return qp.jacobian(lambda p: qp.math.hstack(circuit(p)))(PARAMS)
 
 
-SPSA_ON_LOWERED_TAPES = pytest.mark.xfail(
-    strict=True,
-    reason="qnative.ionq serves diff_method='spsa' as a device gradient "
-    "(devices/device_gradients.py DeviceGradients.seeded maps 'spsa' to 'device'), so "
-    "spsa_grad runs on the device-preprocessed tapes: after the IonQ lowering split "
-    "non-commuting measurements or decomposed gates outside the qis set (Rot, CRX), the "
-    "trainable parameters differ and the seeded directions (sampler_rng) differ from "
-    "PennyLane's on the user's tape, so the Jacobian is not default.qubit's",
-)
-
-
 class TestGradientTransforms:
     @pytest.mark.parametrize("method", list(DIFF_METHODS))
     def test_diff_method_with_gradient_kwargs(self, make, name, method, request):
         """``diff_method`` a PennyLane gradient transform with its ``gradient_kwargs``: exactly
         default.qubit's Jacobian (SPSA: the same seeded directions)."""
         diff_method, kwargs = DIFF_METHODS[method]
-        if name == "qnative.ionq" and diff_method == "spsa":  # non-commuting measurements
-            request.applymarker(SPSA_ON_LOWERED_TAPES)
         expected = _jacobian(reference(wires=2), diff_method, kwargs)
         assert_same(_jacobian(make(name, wires=2), diff_method, kwargs), expected)
 
@@ -881,8 +850,6 @@ class TestGradientTransforms:
 
     def test_spsa_with_decomposed_gates(self, make, name, request):
         """``diff_method="spsa"`` on ``Rot`` and ``CRX`` (decomposed for IonQ)."""
-        if name == "qnative.ionq":
-            request.applymarker(SPSA_ON_LOWERED_TAPES)
 
         def run(dev):
             @qp.qnode(dev, diff_method="spsa", gradient_kwargs={"h": 0.05, "sampler_rng": 3})

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import threading
 import warnings
+from collections.abc import Mapping
 from dataclasses import replace
 from typing import Any
 
@@ -26,8 +27,11 @@ __all__ = ["DeviceGradients"]
 
 _NO_TRAINABLE_WARNING = "Attempted to compute the gradient of a tape with no trainable"
 
-# PennyLane ``diff_method`` strings our devices serve themselves, with the same estimator and
-# options as PennyLane's transform of that name (fused into the step's one batch).
+# PennyLane ``diff_method`` strings qnative.simulator serves itself, with the same estimator
+# and options as PennyLane's transform of that name (fused into the step's one batch). On
+# qnative.ionq PennyLane's own transform runs on the user's circuit (the device's lowering
+# would change the circuit it differentiates, hence its seeded directions); its fused
+# equivalent there is diff_method="device".
 SERVED = {"spsa": spsa_grad}
 # gradient_kwargs a QNode passes for the device (it cannot set device options): name there ->
 # device option
@@ -63,14 +67,15 @@ class DeviceGradients:
         return transform
 
     @staticmethod
-    def serves(config: ExecutionConfig | None) -> bool:
-        """Whether the device computes this config's derivatives itself."""
+    def serves(config: ExecutionConfig | None, served: Mapping[str, Any] = SERVED) -> bool:
+        """Whether the device computes this config's derivatives itself (``served``: the
+        PennyLane method names it takes over)."""
         return config is not None and (
-            config.gradient_method == "device" or config.gradient_method in SERVED
+            config.gradient_method == "device" or config.gradient_method in served
         )
 
     @staticmethod
-    def seeded(config: ExecutionConfig) -> ExecutionConfig:
+    def seeded(config: ExecutionConfig, served: Mapping[str, Any] = SERVED) -> ExecutionConfig:
         """``config`` as device gradients read it.
 
         ``diff_method="spsa"`` becomes ``"device"`` with our :func:`~.spsa_grad` (PennyLane's
@@ -80,8 +85,8 @@ class DeviceGradients:
         for exact resumes): it becomes ``device_options["rng"]``.
         """
         options = dict(config.gradient_keyword_arguments or {})
-        if config.gradient_method in SERVED:
-            options = {"method": SERVED[config.gradient_method], **options}
+        if config.gradient_method in served:
+            options = {"method": served[config.gradient_method], **options}
             config = replace(config, gradient_method="device", gradient_keyword_arguments=options)
             return config
         moved = {new: options.pop(old) for old, new in _DEVICE_KWARGS.items() if old in options}

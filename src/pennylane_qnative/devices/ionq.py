@@ -322,6 +322,8 @@ class IonQDevice(ResultCacheMethods, Device):
         if self.wires is not None:
             program.add_transform(validate_device_wires, self.wires, name=self.name)
         program.add_transform(qp.transforms.defer_measurements, allow_postselect=False)
+        if self.wires is not None:  # deferring measurements may need wires the device lacks
+            program.add_transform(validate_device_wires, self.wires, name=self.name)
         program += lowering(self._stops, self.name)
         program.add_transform(
             validate_measurements,
@@ -339,7 +341,7 @@ class IonQDevice(ResultCacheMethods, Device):
     ) -> ExecutionConfig:
         """Numpy parameters, the sampling ``rng``; ``diff_method="device"`` runs our
         gradient transforms."""
-        config = DeviceGradients.seeded(config or ExecutionConfig())
+        config = DeviceGradients.seeded(config or ExecutionConfig(), served={})
         for option in config.device_options:
             if option not in _DEVICE_OPTIONS:
                 raise DeviceConfigurationError(
@@ -366,7 +368,7 @@ class IonQDevice(ResultCacheMethods, Device):
         return self._gradients.configure(config, base)
 
     def supports_derivatives(self, execution_config=None, circuit=None) -> bool:
-        return DeviceGradients.serves(execution_config)
+        return DeviceGradients.serves(execution_config, served={})
 
     def compute_derivatives(self, circuits, execution_config=None):
         return self._gradients.run(circuits, execution_config, forward=False)[1]
