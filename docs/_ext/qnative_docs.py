@@ -104,6 +104,7 @@ API_SECTIONS: list[tuple[str, list[str]]] = [
             f"{PACKAGE}.execution.job_manager",
             f"{PACKAGE}.execution.job_config",
             f"{PACKAGE}.execution.session",
+            f"{PACKAGE}.execution.cluster",
             f"{PACKAGE}.execution.runner",
             f"{PACKAGE}.execution.journal",
             f"{PACKAGE}.execution.budget",

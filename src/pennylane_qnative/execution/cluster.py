@@ -276,7 +276,7 @@ class ConcurrencyExecutor:
     """One of PennyLane's ``qp.concurrency`` executor backends.
 
     Args:
-        backend (str | ExecBackends | type | RemoteExec): a backend name, enum member or class
+        backend (str | ExecBackends | RemoteExec): a backend name, enum member, class
             (entered as a context manager for each batch, with ``max_workers``), or an executor
             instance (used as it is; its owner shuts it down)
         max_workers (int | None): workers of a backend built per batch; ``None`` lets the
