@@ -749,3 +749,45 @@ class TestSeeds:
         b = self._samples(9, backend="lightning.qubit", max_workers=2)
         for x, y in zip(a, b, strict=True):
             np.testing.assert_array_equal(x, y)
+
+
+class TestMoreBackends:
+    """default.mixed for noisy simulation; lightning.kokkos where installed."""
+
+    @staticmethod
+    def _noisy(dev):
+        @qp.qnode(dev)
+        def circuit(p):
+            qp.Hadamard(0)
+            qp.CNOT([0, 1])
+            qp.DepolarizingChannel(p, wires=0)
+            qp.AmplitudeDamping(0.2, wires=1)
+            return qp.expval(qp.Z(0) @ qp.Z(1)), qp.density_matrix(wires=[0])
+
+        return circuit
+
+    def test_default_mixed_equals_default_mixed(self):
+        """Noise channels: values, density matrices and gradients equal default.mixed's."""
+        p = pnp.array(0.3, requires_grad=True)
+        ours = self._noisy(qp.device("qnative.simulator", wires=2, backend="default.mixed"))
+        theirs = self._noisy(qp.device("default.mixed", wires=2))
+        for a, b in zip(ours(p), theirs(p), strict=True):
+            np.testing.assert_allclose(a, b, atol=1e-12)
+        np.testing.assert_allclose(
+            qp.grad(lambda q: ours(q)[0])(p), qp.grad(lambda q: theirs(q)[0])(p), atol=1e-10
+        )
+
+    def test_lightning_kokkos_where_installed(self):
+        """lightning.kokkos runs where its plugin is installed, else says how to install it."""
+        if importlib.util.find_spec("pennylane_lightning.lightning_kokkos_ops") is None:
+            with pytest.raises(DeviceConfigurationError, match="pennylane-lightning-kokkos"):
+                qp.device("qnative.simulator", wires=2, backend="lightning.kokkos")
+            return
+        dev = qp.device("qnative.simulator", wires=2, backend="lightning.kokkos")
+
+        @qp.qnode(dev)
+        def circuit(x):
+            qp.RX(x, 0)
+            return qp.expval(qp.Z(0))
+
+        assert circuit(0.4) == pytest.approx(np.cos(0.4))

@@ -93,7 +93,10 @@ class Backend(StrEnum):
     """The PennyLane simulators ``qnative.simulator`` can wrap."""
 
     DEFAULT_QUBIT = "default.qubit"
+    DEFAULT_MIXED = "default.mixed"
+    """Density matrices: noise channels (``qp.DepolarizingChannel``, ...) and ``density_matrix``."""
     LIGHTNING_QUBIT = "lightning.qubit"
+    LIGHTNING_KOKKOS = "lightning.kokkos"
     LIGHTNING_GPU = "lightning.gpu"
 
 
@@ -101,6 +104,7 @@ _BROADCASTING_BACKENDS = frozenset({Backend.DEFAULT_QUBIT})
 _INSTALL_HINTS = {
     Backend.LIGHTNING_GPU: "pip install pennylane-lightning-gpu (needs an NVIDIA GPU and CUDA 12)",
     Backend.LIGHTNING_QUBIT: "pip install pennylane-lightning",
+    Backend.LIGHTNING_KOKKOS: "pip install pennylane-lightning-kokkos (OpenMP, CUDA or HIP builds)",
 }
 
 
@@ -174,7 +178,9 @@ class SimulatorDevice(ResultCacheMethods, Device):
         wires (int | Iterable | None): number of wires or their labels
         shots (int | Sequence | None): deprecated in PennyLane 0.45; use ``qp.set_shots``
         backend (str): ``"default.qubit"`` (backprop with autograd/JAX/torch, broadcasting),
-            ``"lightning.qubit"`` (adjoint, fast C++ kernels) or ``"lightning.gpu"``
+            ``"default.mixed"`` (density matrices: noise channels), ``"lightning.qubit"``
+            (adjoint, fast C++ kernels), ``"lightning.kokkos"`` or ``"lightning.gpu"`` (where
+            their plugins are installed)
         seed (int | None): seed for reproducible sampling; ``None`` draws fresh entropy
         max_workers (int | None): run circuits that cannot be merged on this many backend
             instances in threads; ``None`` runs them in the calling thread
