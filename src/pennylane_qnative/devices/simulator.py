@@ -67,6 +67,7 @@ from pennylane_qnative.devices.copying import rebuild
 from pennylane_qnative.devices.device_gradients import DeviceGradients
 from pennylane_qnative.devices.errors import DeviceConfigurationError
 from pennylane_qnative.devices.tracking import record_circuits
+from pennylane_qnative.devices.validation import validate_finite_parameters
 from pennylane_qnative.exceptions import ConfigurationError
 from pennylane_qnative.execution.batching import (
     group_by_structure,
@@ -305,10 +306,12 @@ class SimulatorDevice(ResultCacheMethods, Device):
     def preprocess_transforms(
         self, execution_config: ExecutionConfig | None = None
     ) -> qp.CompilePipeline:
-        """Decompose to the gate set of ``simulator.toml``, then the backend's own pipeline."""
+        """Decompose to the gate set of ``simulator.toml``, refuse NaN or infinite parameters
+        (:class:`~.UnsupportedCircuitError`), then the backend's own pipeline."""
         config = execution_config or ExecutionConfig()
         program = qp.CompilePipeline()
         program.add_transform(decompose, stopping_condition=self._stop_decomposing, name=self.name)
+        program.add_transform(validate_finite_parameters)
         return program + self._backend.preprocess_transforms(config)
 
     def setup_execution_config(
