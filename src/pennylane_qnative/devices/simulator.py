@@ -153,7 +153,7 @@ def _unavailable(backend: Backend, error: Exception) -> str:
     )
 
 
-def _check_options(*, max_workers: Any, seed: Any) -> None:
+def _check_options(*, max_workers: Any, seed: Any, wires: Any = None, **flags: Any) -> None:
     def positive_int(value: Any) -> bool:
         return isinstance(value, int) and not isinstance(value, bool) and value >= 1
 
@@ -165,6 +165,13 @@ def _check_options(*, max_workers: Any, seed: Any) -> None:
         raise DeviceConfigurationError(
             f"seed must be a non-negative integer or None, got {seed!r}."
         )
+    if isinstance(wires, int) and not isinstance(wires, bool) and wires < 0:
+        raise DeviceConfigurationError(
+            f"wires must be a number >= 0 or wire labels, got {wires!r}; pass e.g. wires=2."
+        )
+    for name, value in flags.items():
+        if not isinstance(value, bool | np.bool_):
+            raise DeviceConfigurationError(f"{name} must be True or False, got {value!r}.")
 
 
 @single_tape_support
@@ -222,8 +229,8 @@ class SimulatorDevice(ResultCacheMethods, Device):
         cache_finite_shots: str = "skip",
         executor: Any = None,
     ) -> None:
+        _check_options(max_workers=max_workers, seed=seed, wires=wires, batch=batch, fuse=fuse)
         super().__init__(wires=wires, shots=shots)
-        _check_options(max_workers=max_workers, seed=seed)
         self.backend = _parse_backend(backend)
         try:
             self.executor = as_executor(executor, max_workers=max_workers)

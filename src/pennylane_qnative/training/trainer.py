@@ -150,8 +150,13 @@ class QuantumTrainer:
                 )
             kwargs["session"] = session
         self._owns_session = "session" in kwargs and device_or_name == "qnative.ionq"
-        self.device = _make_device(device_or_name, config, kwargs)
         self.output_dir = Path(output_dir) if output_dir is not None else None
+        if self.output_dir is not None and self.output_dir.exists() and not self.output_dir.is_dir():
+            raise ConfigurationError(
+                f"output_dir {str(self.output_dir)!r} exists and is not a folder; pass a "
+                "folder path (it is created if missing)."
+            )
+        self.device = _make_device(device_or_name, config, kwargs)
         self.progress = progress
         self.tracker = PerformanceTracker()
         self.gradient = resolve(config.gradient_method, **_gradient_options(config))
