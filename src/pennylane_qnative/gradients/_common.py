@@ -125,10 +125,7 @@ def _check_argnum(argnum, num_params: int, name: str) -> None:
     if argnum is None:
         return
     indices = np.atleast_1d(np.asarray(argnum, dtype=object)).tolist()
-    ok = all(
-        _is_index(i, num_params)
-        for i in indices
-    )
+    ok = all(_is_index(i, num_params) for i in indices)
     if not ok:
         raise ConfigurationError(
             f"{name}: argnum={argnum!r} must be indices of the tape's {num_params} trainable "

@@ -151,7 +151,8 @@ class QuantumTrainer:
             kwargs["session"] = session
         self._owns_session = "session" in kwargs and device_or_name == "qnative.ionq"
         self.output_dir = Path(output_dir) if output_dir is not None else None
-        if self.output_dir is not None and self.output_dir.exists() and not self.output_dir.is_dir():
+        folder = self.output_dir
+        if folder is not None and folder.exists() and not folder.is_dir():
             raise ConfigurationError(
                 f"output_dir {str(self.output_dir)!r} exists and is not a folder; pass a "
                 "folder path (it is created if missing)."
