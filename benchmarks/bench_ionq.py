@@ -41,6 +41,7 @@ from pennylane_qnative.training.optimizers import adam
 from pennylane_qnative.training.reference import load_reference_data
 
 KEY = "bench-key"
+ADMIN = {"Authorization": f"apiKey {KEY}"}  # the admin endpoints need a key when keys are set
 SHOTS_FOR_COST = 1000
 # gates of one reference circuit in qis: 8 RY (embedding) + 32 rotations, 14 CNOT
 GATES = GateCounts(one_qubit=40, two_qubit=14)
@@ -66,7 +67,7 @@ def start_emulator(port: int, profile: str = "cloud-simulator") -> tuple[subproc
 
 
 def jobs_created(url: str) -> int:
-    return httpx.get(url + "/_emulator/stats").json()["jobs_created"]
+    return httpx.get(url + "/_emulator/stats", headers=ADMIN).json()["jobs_created"]
 
 
 def qpu_cost(jobs: int, circuits: int) -> float:

@@ -35,7 +35,8 @@ pl-device-test --device qnative.simulator --device-kwargs backend=lightning.qubi
     -p no:cacheprovider
 
 port=$(python -c "import socket; s = socket.socket(); s.bind(('127.0.0.1', 0)); print(s.getsockname()[1])")
-qnative-ionq-emulator --host 127.0.0.1 --port "$port" --profile instant --api-key ci-key \
+# The key comes from the environment, not the command line (which the process list shows).
+QNATIVE_EMULATOR_KEYS=ci-key qnative-ionq-emulator --host 127.0.0.1 --port "$port" --profile instant \
     > "$scratch/emulator.log" 2>&1 &
 emulator_pid=$!
 python - "$port" <<'PY'

@@ -1,4 +1,8 @@
-"""The ``qnative`` command line: ``train``, ``benchmark``, ``jobs`` and ``cost``.
+"""The ``qnative`` command line: ``train``, ``benchmark``, ``jobs``, ``cost`` and ``cache``.
+
+Every bad input exits with status 2 and one line on stderr (``qnative <command>: <what is
+wrong>, <the value>; <what to do>``), before anything is run, paid for or written; an unexpected
+error exits with 1 and one line (``QNATIVE_DEBUG=1`` prints the traceback).
 
 ``qnative train`` runs the reference workload (see :mod:`pennylane_qnative.training.reference`)
 on ``qnative.simulator`` by default, compares it with the v3.2-style baseline it measures, and
@@ -9,17 +13,40 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import time
+import traceback
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from pennylane_qnative.exceptions import QnativeError
+from pennylane_qnative.cli_inputs import (
+    check_device,
+    check_device_options,
+    check_number,
+    check_output_dir,
+    check_sqlite_file,
+    parse_device_options,
+)
+from pennylane_qnative.exceptions import ConfigurationError, QnativeError
 
 __all__ = ["main"]
 
 GRADIENTS = ("adaptive", "spsa", "parameter_shift", "natural", "richardson")
+DEBUG_ENV = "QNATIVE_DEBUG"
+"""Set to ``1`` for the traceback of an unexpected error."""
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse with its errors on one line (``qnative train: argument --epochs: ...``)."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.exit(2, f"{self.prog}: {_one_line(message)}; see '{self.prog} --help'.\n")
+
+
+def _one_line(text: str) -> str:
+    return " ".join(str(text).split())
 
 
 def _train_parser(sub: Any) -> None:
@@ -60,22 +87,38 @@ def _session_option(value: str | None) -> Any:
         try:
             return json.loads(value)
         except json.JSONDecodeError as error:
-            raise QnativeError(f"--session: {value!r} is not a JSON dict ({error}).") from None
+            raise ConfigurationError(
+                f"--session: {value!r} is not a JSON dict ({error}); pass e.g. "
+                "'{\"max_jobs\": 60}', a session id, or --session alone."
+            ) from None
     return value
 
 
 def _device_options(pairs: Sequence[str], budget: float | None) -> dict[str, Any]:
-    options: dict[str, Any] = {}
-    for pair in pairs:
-        key, sep, value = pair.partition("=")
-        if not sep:
-            raise QnativeError(f"--device-option expects KEY=VALUE, got {pair!r}.")
-        try:
-            options[key] = json.loads(value)
-        except json.JSONDecodeError:
-            options[key] = value
+    options = parse_device_options(pairs)
     if budget is not None:
         options["budget_usd"] = budget
+    return options
+
+
+def _check_train_args(args: argparse.Namespace) -> dict[str, Any]:
+    """Refuse bad ``qnative train`` inputs before anything runs; the device options."""
+    from pennylane_qnative.training.reference import MAX_SAMPLES, MIN_SAMPLES
+
+    check_device(args.device)
+    check_number("--samples", args.samples, low=MIN_SAMPLES, high=MAX_SAMPLES, integer=True)
+    check_number("--budget", args.budget, low=0)
+    check_number("--baseline-steps", args.baseline_steps, low=0, integer=True)
+    _train_config(args)  # epochs, batch size, learning rate, shots, seed: TrainingConfig's rules
+    if args.batch_size > args.samples:
+        raise ConfigurationError(
+            f"--batch-size {args.batch_size} is larger than --samples {args.samples}; pass a "
+            "batch size of at most the number of samples."
+        )
+    options = _device_options(args.device_option, args.budget)
+    check_device_options(args.device, options, flags={"budget_usd": "--budget"})
+    _session_option(args.session)
+    check_output_dir(args.output_dir)
     return options
 
 
@@ -140,6 +183,7 @@ def cmd_train(args: argparse.Namespace) -> int:
     from pennylane_qnative.training import QuantumModel, QuantumTrainer
     from pennylane_qnative.training.reference import load_reference_data
 
+    device_kwargs = _check_train_args(args)
     config = _train_config(args)
     data = load_reference_data(n_train=args.samples, seed=args.seed)
     trainer = QuantumTrainer(
@@ -147,7 +191,7 @@ def cmd_train(args: argparse.Namespace) -> int:
         args.device,
         output_dir=args.output_dir,
         progress=not args.no_progress,
-        device_kwargs=_device_options(args.device_option, args.budget),
+        device_kwargs=device_kwargs,
         session=_session_option(args.session),
     )
     model = QuantumModel.from_config(config)
@@ -180,6 +224,9 @@ def cmd_benchmark(args: argparse.Namespace) -> int:
     from pennylane_qnative.training import QuantumModel, QuantumTrainer, TrainingConfig
     from pennylane_qnative.training.reference import load_reference_data
 
+    check_device(args.device)
+    for method in args.methods:
+        TrainingConfig(gradient_method=method, seed=args.seed, epochs=args.epochs)
     data = load_reference_data(seed=args.seed)
     print(f"{'method':16s} {'circuits':>9s} {'seconds':>8s} {'test acc':>8s}")
     for method in args.methods:
@@ -196,9 +243,24 @@ def cmd_benchmark(args: argparse.Namespace) -> int:
 def cmd_jobs(args: argparse.Namespace) -> int:
     from datetime import UTC, datetime
 
-    from pennylane_qnative.execution.journal import Journal
+    from pennylane_qnative.execution.journal import Journal, default_journal_path
 
-    with Journal(args.journal) as journal:
+    path = args.journal or default_journal_path()
+    check_sqlite_file("--journal", path, "job journal")
+    check_number("--limit", getattr(args, "limit", None), low=1, integer=True)
+    if not path.exists():
+        if args.journal is not None:
+            raise ConfigurationError(
+                f"--journal {str(path)!r} does not exist; pass the path of a journal a run wrote."
+            )
+        if args.action == "list":
+            print(f"(no jobs in {path})")
+            return 0
+        raise ConfigurationError(
+            f"job {args.job_id!r} is not in the journal {path} (there is none yet); list the "
+            "recorded jobs with 'qnative jobs list'."
+        )
+    with Journal(path) as journal:
         if args.action == "list":
             rows = journal.recent(args.limit)
             print(f"{'job id':38s} {'state':10s} {'circuits':>8s}  {'batch':12s}  updated (UTC)")
@@ -213,7 +275,10 @@ def cmd_jobs(args: argparse.Namespace) -> int:
             return 0
         record = journal.find(args.job_id)
     if record is None:
-        raise QnativeError(f"job {args.job_id} is not in the journal {args.journal or ''}".strip())
+        raise ConfigurationError(
+            f"job {args.job_id!r} is not in the journal {path}; list the recorded jobs with "
+            "'qnative jobs list'."
+        )
     print(f"job {record.job_id}: {record.state.value}, circuits {record.start}..{record.stop - 1}")
     if record.error:
         print(f"  error: {record.error}")
@@ -225,8 +290,18 @@ def cmd_jobs(args: argparse.Namespace) -> int:
 
 
 def cmd_cost(args: argparse.Namespace) -> int:
+    from pennylane_qnative.ionq.backends import MAX_CIRCUITS_PER_JOB, MAX_SHOTS, backend_info
     from pennylane_qnative.ionq.pricing import DEFAULT_RATE_CARD, GateCounts, estimate_cost
 
+    try:
+        backend_info(args.backend)
+    except ConfigurationError as error:
+        raise ConfigurationError(f"--backend: {error.message}") from None
+    check_number("--shots", args.shots, low=1, high=MAX_SHOTS, integer=True)
+    check_number("--circuits", args.circuits, low=1, high=MAX_CIRCUITS_PER_JOB, integer=True)
+    check_number("--jobs", args.jobs, low=1, integer=True)
+    check_number("--one-qubit-gates", args.one_qubit_gates, low=0, integer=True)
+    check_number("--two-qubit-gates", args.two_qubit_gates, low=0, integer=True)
     counts = GateCounts(one_qubit=args.one_qubit_gates, two_qubit=args.two_qubit_gates)
     per_job = estimate_cost(
         backend=args.backend,
@@ -273,6 +348,7 @@ def cmd_cache(args: argparse.Namespace) -> int:
     from pennylane_qnative.execution.result_store import ResultStore
 
     path = args.path or default_cache_dir() / "results.sqlite"
+    check_sqlite_file("--path", path, "result cache")
     if not path.exists():
         print(f"no result cache at {path}")
         return 0
@@ -307,7 +383,10 @@ def _cost_parser(sub: Any) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="qnative", description=__doc__.splitlines()[0])
+    from pennylane_qnative import __version__
+
+    parser = _Parser(prog="qnative", description=__doc__.splitlines()[0])
+    parser.add_argument("--version", action="version", version=f"qnative {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
     _train_parser(sub)
     bench = sub.add_parser("benchmark", help="compare gradient methods on the reference workload")
@@ -334,8 +413,20 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return commands[args.command](args)
     except QnativeError as error:
-        print(f"qnative {args.command}: {error}", file=sys.stderr)
+        print(f"qnative {args.command}: {_one_line(error)}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:
+        print(f"qnative {args.command}: interrupted", file=sys.stderr)
+        return 130
+    except Exception as error:  # one line, not a traceback, unless asked
+        if os.environ.get(DEBUG_ENV, "") not in ("", "0"):
+            traceback.print_exc()
+        print(
+            f"qnative {args.command}: unexpected {type(error).__name__}: {_one_line(error)}; "
+            f"run with {DEBUG_ENV}=1 for the traceback (and report it if it is a bug).",
+            file=sys.stderr,
+        )
+        return 1
 
 
 if __name__ == "__main__":

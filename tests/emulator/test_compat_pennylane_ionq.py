@@ -26,6 +26,9 @@ TWO_QUBIT = [qp.CNOT, qp.SWAP]
 ISING = [qp.IsingXX, qp.IsingYY, qp.IsingZZ]
 
 
+ADMIN = {"Authorization": "apiKey pl-key"}  # the admin endpoints need a key when keys are set
+
+
 @pytest.fixture
 def ionq_url(monkeypatch) -> Iterator[str]:
     """An emulator with pennylane-ionq's APIClient pointed at it."""
@@ -69,7 +72,7 @@ def reference(tapes: list) -> list:
 
 def stats(url: str) -> dict:
     """The emulator's admin statistics."""
-    return httpx.get(f"{url}/_emulator/stats").json()
+    return httpx.get(f"{url}/_emulator/stats", headers=ADMIN).json()
 
 
 class TestQisCircuits:

@@ -36,6 +36,7 @@ from pennylane_qnative.ionq.pricing import RateCard
 from pennylane_qnative.ionq.retry import RetryPolicy
 
 KEY = "test-key-for-jobs"
+ADMIN = {"Authorization": f"apiKey {KEY}"}  # the admin endpoints need a key when keys are set
 FAST_RETRY = RetryPolicy(max_retries=12, base_delay=0.01, max_delay=0.2)
 
 
@@ -46,7 +47,7 @@ def basis_circuit(i: int, qubits: int = 14) -> dict:
 
 
 def stats(url: str) -> dict:
-    return httpx.get(url + "/_emulator/stats").json()
+    return httpx.get(url + "/_emulator/stats", headers=ADMIN).json()
 
 
 def manager(url: str, **kwargs) -> CircuitBatchManager:

@@ -35,6 +35,7 @@ from pennylane_qnative.ionq.models import CLIENT_ID_KEY
 from pennylane_qnative.ionq.retry import RetryPolicy
 
 KEY = "journal-test-SECRET-key-42"
+ADMIN = {"Authorization": f"apiKey {KEY}"}  # the admin endpoints need a key when keys are set
 
 
 def basis_circuit(i: int, qubits: int = 5) -> dict:
@@ -43,7 +44,7 @@ def basis_circuit(i: int, qubits: int = 5) -> dict:
 
 
 def jobs_created(url: str) -> int:
-    return httpx.get(url + "/_emulator/stats").json()["jobs_created"]
+    return httpx.get(url + "/_emulator/stats", headers=ADMIN).json()["jobs_created"]
 
 
 def manager(url: str, path, **kwargs) -> CircuitBatchManager:

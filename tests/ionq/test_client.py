@@ -47,6 +47,7 @@ from pennylane_qnative.ionq.retry import (
 )
 
 SECRET = "sk-test-SECRET-0123456789"
+ADMIN = {"Authorization": f"apiKey {SECRET}"}  # the admin endpoints need a key when keys are set
 BELL = Circuit(
     qubits=2, gates=({"gate": "h", "target": 0}, {"gate": "cnot", "control": 0, "target": 1})
 )
@@ -483,7 +484,7 @@ def emulator_client(url: str, **kwargs) -> IonQClient:
 
 
 def jobs_created(url: str) -> int:
-    return httpx.get(url + "/_emulator/stats").json()["jobs_created"]
+    return httpx.get(url + "/_emulator/stats", headers=ADMIN).json()["jobs_created"]
 
 
 class TestAgainstEmulator:

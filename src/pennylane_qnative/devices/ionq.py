@@ -82,6 +82,7 @@ from pennylane_qnative.execution.result_store import ResultStore
 from pennylane_qnative.ionq.backends import MAX_CIRCUITS_PER_JOB
 from pennylane_qnative.ionq.models import Circuit, Gateset
 from pennylane_qnative.ionq.pricing import DEFAULT_RATE_CARD, RateCard
+from pennylane_qnative.ionq.urls import redact_url
 
 __all__ = ["IonQDevice"]
 
@@ -445,7 +446,7 @@ def _cache_context(dev: IonQDevice) -> dict[str, Any]:
     options = dev.options
     return {
         "device": dev.name,
-        "service": dev._manager.client.api_url,
+        "service": redact_url(dev._manager.client.api_url),  # the service, never a key
         "wires": None if dev.wires is None else list(dev.wires.labels),
         "target": options.target,
         "gateset": options.gateset.value,

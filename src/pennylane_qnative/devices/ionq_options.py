@@ -40,6 +40,7 @@ from pennylane_qnative.ionq.backends import (
 from pennylane_qnative.ionq.models import Gateset
 from pennylane_qnative.ionq.pricing import DEFAULT_RATE_CARD, RateCard
 from pennylane_qnative.ionq.sessions import SessionLimits
+from pennylane_qnative.ionq.urls import check_api_url, redact_url
 
 __all__ = ["IonQOptions", "ShotsReuse"]
 
@@ -101,7 +102,19 @@ class IonQOptions:
         self._check_session()
         set_(self, "metadata", dict(self.metadata or {}))
 
+    def __repr__(self) -> str:
+        """The fields shown by the dataclass, ``api_url`` redacted, ``api_key`` never."""
+        values = {f.name: getattr(self, f.name) for f in fields(self) if f.repr}
+        values["api_url"] = redact_url(values["api_url"])
+        return f"IonQOptions({', '.join(f'{k}={v!r}' for k, v in values.items())})"
+
     def _check_service(self) -> None:
+        key = self.api_key
+        _need(
+            key is None or (isinstance(key, str) and bool(key.strip())),
+            "api_key", f"<{type(key).__name__}>", "a non-empty string or None",
+        )  # fmt: skip
+        check_api_url(self.api_url)
         _need(
             self.noise_model is None or self.noise_model in NOISE_MODELS,
             "noise_model", self.noise_model, f"None or one of {sorted(NOISE_MODELS)}",

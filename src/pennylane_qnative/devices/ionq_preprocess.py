@@ -10,13 +10,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-import numpy as np
 import pennylane as qp
 from pennylane.devices.preprocess import decompose
 from pennylane.tape import QuantumScript, QuantumScriptBatch
 from pennylane.transforms import diagonalize_measurements, split_non_commuting
 from pennylane.transforms.core import transform
 
+from pennylane_qnative.devices.validation import check_finite_parameters
 from pennylane_qnative.exceptions import UnsupportedCircuitError
 from pennylane_qnative.ionq.backends import MAX_SHOTS
 
@@ -45,18 +45,6 @@ def lowered(tape: QuantumScript, stops: Callable[[qp.operation.Operator], bool])
         if rep is None or len(rep) != 1 or any(set(word.values()) - {"Z"} for word in rep):
             return False
     return all(stops(op) for op in tape.operations)
-
-
-def _check_finite_parameters(tape: QuantumScript) -> None:
-    for op in tape.operations:
-        for p in op.data:
-            if qp.math.is_abstract(p):  # a traced value: checked when it is concrete
-                continue
-            if not np.all(np.isfinite(np.asarray(qp.math.unwrap(p), dtype=complex))):
-                raise UnsupportedCircuitError(
-                    f"{op.name} on wires {op.wires.tolist()} has a non-finite parameter {p!r}; "
-                    "nothing was submitted. Check the inputs and the learning rate."
-                )
 
 
 @transform
@@ -101,5 +89,5 @@ def validate_for_ionq(
         raise UnsupportedCircuitError(
             f"IonQ accepts 1 to {MAX_SHOTS:,} shots per circuit, got {shots.total_shots}."
         )
-    _check_finite_parameters(tape)
+    check_finite_parameters(tape)
     return (tape,), lambda results: results[0]

@@ -67,6 +67,7 @@ from pennylane_qnative.devices.copying import rebuild
 from pennylane_qnative.devices.device_gradients import DeviceGradients
 from pennylane_qnative.devices.errors import DeviceConfigurationError
 from pennylane_qnative.devices.tracking import record_circuits
+from pennylane_qnative.devices.validation import validate_finite_parameters
 from pennylane_qnative.exceptions import ConfigurationError
 from pennylane_qnative.execution.batching import (
     group_by_structure,
@@ -156,7 +157,7 @@ def _unavailable(backend: Backend, error: Exception) -> str:
     )
 
 
-def _check_options(*, max_workers: Any, seed: Any) -> None:
+def _check_options(*, max_workers: Any, seed: Any, wires: Any = None, **flags: Any) -> None:
     def positive_int(value: Any) -> bool:
         return isinstance(value, int) and not isinstance(value, bool) and value >= 1
 
@@ -168,6 +169,13 @@ def _check_options(*, max_workers: Any, seed: Any) -> None:
         raise DeviceConfigurationError(
             f"seed must be a non-negative integer or None, got {seed!r}."
         )
+    if isinstance(wires, int) and not isinstance(wires, bool) and wires < 0:
+        raise DeviceConfigurationError(
+            f"wires must be a number >= 0 or wire labels, got {wires!r}; pass e.g. wires=2."
+        )
+    for name, value in flags.items():
+        if not isinstance(value, bool | np.bool_):
+            raise DeviceConfigurationError(f"{name} must be True or False, got {value!r}.")
 
 
 @single_tape_support
@@ -227,8 +235,8 @@ class SimulatorDevice(ResultCacheMethods, Device):
         cache_finite_shots: str = "skip",
         executor: Any = None,
     ) -> None:
+        _check_options(max_workers=max_workers, seed=seed, wires=wires, batch=batch, fuse=fuse)
         super().__init__(wires=wires, shots=shots)
-        _check_options(max_workers=max_workers, seed=seed)
         self.backend = _parse_backend(backend)
         try:
             self.executor = as_executor(executor, max_workers=max_workers)
@@ -311,10 +319,12 @@ class SimulatorDevice(ResultCacheMethods, Device):
     def preprocess_transforms(
         self, execution_config: ExecutionConfig | None = None
     ) -> qp.CompilePipeline:
-        """Decompose to the gate set of ``simulator.toml``, then the backend's own pipeline."""
+        """Decompose to the gate set of ``simulator.toml``, refuse NaN or infinite parameters
+        (:class:`~.UnsupportedCircuitError`), then the backend's own pipeline."""
         config = execution_config or ExecutionConfig()
         program = qp.CompilePipeline()
         program.add_transform(decompose, stopping_condition=self._stop_decomposing, name=self.name)
+        program.add_transform(validate_finite_parameters)
         return program + self._backend.preprocess_transforms(config)
 
     def setup_execution_config(

@@ -3,25 +3,65 @@
 **Example** (shell)::
 
     qnative-ionq-emulator --host 127.0.0.1 --port 8000 --profile cloud-simulator \\
-        --db jobs.sqlite --seed 7 --api-key secret --failure-rate 0.1 --rate-limit-rate 0.05
+        --db jobs.sqlite --seed 7 --api-key-file keys.txt --failure-rate 0.1 --rate-limit-rate 0.05
+
+Keys come from ``--api-key-file`` (one per line), ``QNATIVE_EMULATOR_KEYS`` (comma-separated)
+or ``--api-key`` (shown in the process list: for throwaway keys only). With keys configured,
+every endpoint but ``/v0.4/backends`` needs one, the admin endpoints (``/_emulator/*``)
+included. The server binds to loopback only unless ``--allow-remote`` is given. A bad option
+exits with status 2 and one line on stderr.
 """
 
 from __future__ import annotations
 
 import argparse
 import logging
+import socket
+import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 from aiohttp import web
 
 from pennylane_qnative.emulator.app import create_app
-from pennylane_qnative.emulator.config import KEYS_ENV, EmulatorConfig, keys_from_env
+from pennylane_qnative.emulator.config import KEYS_ENV, EmulatorConfig, check_host, keys_from_env
 from pennylane_qnative.emulator.faults import CancelMode, FaultConfig
 from pennylane_qnative.emulator.latency import LatencyModel, Profile
 from pennylane_qnative.exceptions import ConfigurationError
 from pennylane_qnative.ionq.pricing import RateCard
 
-__all__ = ["build_parser", "config_from_args", "main"]
+__all__ = ["build_parser", "config_from_args", "keys_from_file", "main"]
+
+_LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse with its errors on one line."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        text = " ".join(message.split())
+        self.exit(2, f"{self.prog}: {text}; see '{self.prog} --help'.\n")
+
+
+def keys_from_file(path: str) -> tuple[str, ...]:
+    """The keys in ``path``: one per line; blank lines and ``#`` comments are skipped.
+
+    Raises:
+        ConfigurationError: if the file cannot be read or holds no key
+    """
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        reason = getattr(error, "strerror", None) or type(error).__name__
+        raise ConfigurationError(
+            f"--api-key-file {path!r} cannot be read ({reason}); pass a readable text file "
+            "with one key per line."
+        ) from None
+    keys = tuple(line.strip() for line in text.splitlines())
+    keys = tuple(k for k in keys if k and not k.startswith("#"))
+    if not keys:
+        raise ConfigurationError(f"--api-key-file {path!r} holds no key; write one key per line.")
+    return keys
 
 
 def _csv(kind: type) -> object:
@@ -33,20 +73,33 @@ def _csv(kind: type) -> object:
 
 def build_parser() -> argparse.ArgumentParser:
     """The command-line parser (every option has a default)."""
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="qnative-ionq-emulator",
         description="A local IonQ-compatible API (v0.4) server for offline development.",
     )
-    parser.add_argument("--host", default="127.0.0.1")
-    parser.add_argument("--port", type=int, default=8000)
+    parser.add_argument("--host", default="127.0.0.1", help="interface (loopback by default)")
+    parser.add_argument(
+        "--allow-remote",
+        action="store_true",
+        help="allow --host to be a non-loopback interface (anyone who can reach it can use "
+        "the API; configure keys)",
+    )
+    parser.add_argument("--port", type=int, default=8000, help="TCP port, 1 to 65535")
     parser.add_argument("--profile", choices=[str(p) for p in Profile], default="cloud-simulator")
     parser.add_argument("--db", default=":memory:", help="sqlite file for jobs (default: memory)")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--root", default="", help="path prefix of the API (default: none)")
     parser.add_argument(
-        "--api-key", action="append", default=[], help=f"accepted key (repeatable; or {KEYS_ENV})"
+        "--api-key",
+        action="append",
+        default=[],
+        help="accepted key (repeatable). Visible to every user in the process list: prefer "
+        f"--api-key-file or {KEYS_ENV}",
     )
-    parser.add_argument("--log-level", default="INFO")
+    parser.add_argument(
+        "--api-key-file", default=None, metavar="PATH", help="file of accepted keys, one a line"
+    )
+    parser.add_argument("--log-level", default="INFO", type=str.upper, choices=_LOG_LEVELS)
     parser.add_argument(
         "--max-simulated-qubits", type=int, default=24, help="wider jobs end failed (memory)"
     )
@@ -118,7 +171,7 @@ def config_from_args(args: argparse.Namespace) -> EmulatorConfig:
         latency=latency,
         db=args.db,
         seed=args.seed,
-        api_keys=tuple(args.api_key) or keys_from_env(),
+        api_keys=_api_keys(args),
         faults=faults,
         rate_card=rate_card,
         root=args.root,
@@ -126,28 +179,76 @@ def config_from_args(args: argparse.Namespace) -> EmulatorConfig:
     )
 
 
+def _api_keys(args: argparse.Namespace) -> tuple[str, ...]:
+    """``--api-key`` and ``--api-key-file`` together, else ``QNATIVE_EMULATOR_KEYS``."""
+    keys = tuple(args.api_key)
+    if getattr(args, "api_key_file", None):
+        keys += keys_from_file(args.api_key_file)
+    return keys or keys_from_env()
+
+
+def _check_address(args: argparse.Namespace) -> None:
+    if not 1 <= args.port <= 65535:
+        raise ConfigurationError(f"--port must be from 1 to 65535, got {args.port}.")
+    check_host(args.host, allow_remote=args.allow_remote, option="--host")
+
+
+def _fail(message: str) -> SystemExit:
+    print(f"qnative-ionq-emulator: {' '.join(message.split())}", file=sys.stderr)
+    return SystemExit(2)
+
+
+def _check_port_free(host: str, port: int) -> None:
+    """Refuse a port another process listens on (before anything is printed or opened)."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host.strip("[]"), port))
+        except OSError as error:
+            raise ConfigurationError(
+                f"cannot listen on {host}:{port} ({error.strerror or error}); the port may be "
+                "in use: pass another --port."
+            ) from None
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of ``qnative-ionq-emulator``: serve until interrupted.
 
     Returns:
-        int: the exit status (2 on an invalid option)
+        int: ``0`` once the server stopped
+
+    Raises:
+        SystemExit: status 2, with one line on stderr, on an invalid option, a port in use or
+            a job database that cannot be opened
     """
     parser = build_parser()
     args = parser.parse_args(argv)
-    logging.basicConfig(
-        level=args.log_level.upper(), format="%(asctime)s %(levelname)s %(message)s"
-    )
     try:
+        _check_address(args)
         config = config_from_args(args)
+        _check_port_free(args.host, args.port)
     except ConfigurationError as error:
-        parser.error(str(error))
+        raise _fail(error.message) from None
+    logging.basicConfig(level=args.log_level, format="%(asctime)s %(levelname)s %(message)s")
     keys = f"{len(config.api_keys)} configured key(s)" if config.api_keys else "any non-empty key"
+    try:
+        app = create_app(config)
+    except Exception as error:  # the job database cannot be opened
+        message = f"cannot start with --db {config.db!r} ({error}); pass a writable path."
+        raise _fail(message) from None
     print(
         f"qnative-ionq-emulator: http://{args.host}:{args.port}{config.root}/v0.4 "
         f"(profile {config.profile}, db {config.db}, seed {config.seed}, auth: {keys})",
         flush=True,
     )
-    web.run_app(create_app(config), host=args.host, port=args.port, print=None, access_log=None)
+    try:
+        web.run_app(app, host=args.host, port=args.port, print=None, access_log=None)
+    except OSError as error:
+        raise _fail(
+            f"cannot listen on {args.host}:{args.port} ({error.strerror or error}); the port "
+            "may be in use: pass another --port."
+        ) from None
     return 0
 
 

@@ -21,9 +21,10 @@ Routes (``<root>`` is ``EmulatorConfig.root``, empty by default):
     GET    <root>/v0.4/sessions/{id}    POST   <root>/v0.4/sessions/{id}/end
     GET    <root>/v0.4/sessions/{id}/jobs
     GET    <root>/_emulator/stats           GET|PUT <root>/_emulator/faults
-    POST   <root>/_emulator/reset           (admin: no auth, no faults)
+    POST   <root>/_emulator/reset           (admin: no faults)
 
-Authentication: ``Authorization: apiKey <key>``. API keys are never logged.
+Authentication: ``Authorization: apiKey <key>`` on every route but ``/backends``; the admin
+routes (``/_emulator/*``) need it too whenever keys are configured. API keys are never logged.
 """
 
 from __future__ import annotations
@@ -111,17 +112,29 @@ async def _faults(request: web.Request, handler: Handler) -> web.StreamResponse:
     return await handler(request)
 
 
+def _needs_key(request: web.Request) -> bool:
+    """Whether a request must carry an accepted key.
+
+    ``/v0.4/backends`` is open (as IonQ's is). The admin endpoints (``/_emulator/*``: faults,
+    stats, reset) need a key whenever keys are configured; without keys, the emulator is a
+    local open toy and they stay open.
+    """
+    state = request.app[STATE]
+    if request.path.startswith(f"{state.prefix}/backends"):
+        return False
+    return not _is_admin(request) or bool(state.config.api_keys)
+
+
 @web.middleware
 async def _auth(request: web.Request, handler: Handler) -> web.StreamResponse:
     state = request.app[STATE]
-    open_paths = (f"{state.prefix}/backends", f"{state.config.root}/_emulator")
-    if not request.path.startswith(open_paths):
+    if _needs_key(request):
         scheme, _, key = request.headers.get("Authorization", "").partition(" ")
         if scheme != "apiKey" or not state.key_accepted(key.strip()):
             return error_response(
                 401,
                 "Invalid key provided. Send the header 'Authorization: apiKey <key>' with a key "
-                "the emulator accepts (--api-key or QNATIVE_EMULATOR_KEYS).",
+                "the emulator accepts (--api-key-file, QNATIVE_EMULATOR_KEYS or --api-key).",
             )
         request[API_KEY] = key.strip()
     return await handler(request)

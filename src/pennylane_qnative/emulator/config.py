@@ -9,6 +9,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from dataclasses import dataclass, field
 
@@ -19,7 +20,14 @@ from pennylane_qnative.exceptions import ConfigurationError
 from pennylane_qnative.ionq.backends import MAX_BODY_BYTES
 from pennylane_qnative.ionq.pricing import DEFAULT_RATE_CARD, RateCard
 
-__all__ = ["KEYS_ENV", "MAX_BODY_BYTES", "EmulatorConfig", "keys_from_env"]
+__all__ = [
+    "KEYS_ENV",
+    "MAX_BODY_BYTES",
+    "EmulatorConfig",
+    "check_host",
+    "is_loopback",
+    "keys_from_env",
+]
 
 KEYS_ENV = "QNATIVE_EMULATOR_KEYS"
 """Environment variable holding comma-separated accepted API keys."""
@@ -28,6 +36,34 @@ KEYS_ENV = "QNATIVE_EMULATOR_KEYS"
 def keys_from_env() -> tuple[str, ...]:
     """The API keys listed in ``QNATIVE_EMULATOR_KEYS`` (comma-separated; empty: none)."""
     return tuple(k.strip() for k in os.environ.get(KEYS_ENV, "").split(",") if k.strip())
+
+
+def is_loopback(host: str) -> bool:
+    """Whether ``host`` names a loopback interface (``localhost``, ``127.0.0.0/8``, ``::1``).
+
+    >>> is_loopback("127.0.0.1"), is_loopback("::1"), is_loopback("0.0.0.0")
+    (True, True, False)
+    """
+    if host.strip().lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def check_host(host: str, *, allow_remote: bool, option: str = "host") -> None:
+    """Refuse a non-loopback interface unless ``allow_remote`` is set.
+
+    Raises:
+        ConfigurationError: naming the host and the flag that allows it
+    """
+    if not allow_remote and not is_loopback(host):
+        raise ConfigurationError(
+            f"{option} {host!r} is not a loopback interface: other machines could reach the "
+            "emulator. Pass allow_remote=True (--allow-remote) and configure keys to bind to "
+            "it anyway."
+        )
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)

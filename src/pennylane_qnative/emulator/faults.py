@@ -31,6 +31,7 @@ a compatibility option) or ``reject`` (``409``). Faults apply to the methods in 
 
 from __future__ import annotations
 
+import math
 import threading
 from dataclasses import asdict, dataclass, field, fields, replace
 from enum import StrEnum
@@ -118,7 +119,8 @@ class FaultConfig:
             raise ConfigurationError(
                 f"FaultConfig.error_codes must be 5xx statuses, got {self.error_codes!r}."
             )
-        if self.rate_limit_burst < 1 or self.retry_after_s < 0 or self.slow_s < 0:
+        delays = (self.retry_after_s, self.slow_s)
+        if not (self.rate_limit_burst >= 1 and all(0 <= d < math.inf for d in delays)):
             raise ConfigurationError(
                 "FaultConfig needs rate_limit_burst >= 1, retry_after_s >= 0 and slow_s >= 0, "
                 f"got {self.rate_limit_burst}, {self.retry_after_s}, {self.slow_s}."

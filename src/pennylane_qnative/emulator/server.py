@@ -26,7 +26,7 @@ from typing import Any
 from aiohttp import web
 
 from pennylane_qnative.emulator.app import create_app
-from pennylane_qnative.emulator.config import EmulatorConfig, keys_from_env
+from pennylane_qnative.emulator.config import EmulatorConfig, check_host, keys_from_env
 from pennylane_qnative.emulator.faults import FaultConfig
 from pennylane_qnative.emulator.latency import LatencyModel, Profile
 from pennylane_qnative.emulator.state import STATE, EmulatorState
@@ -45,9 +45,24 @@ class EmulatorServer:
         config (EmulatorConfig): the configuration
         host (str): the interface to bind (loopback by default)
         port (int): the port; ``0`` picks a free one
+        allow_remote (bool): allow a non-loopback ``host``
+
+    Raises:
+        ConfigurationError: for a non-loopback ``host`` without ``allow_remote``, or a port
+            outside 0..65535
     """
 
-    def __init__(self, config: EmulatorConfig, *, host: str = "127.0.0.1", port: int = 0) -> None:
+    def __init__(
+        self,
+        config: EmulatorConfig,
+        *,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        allow_remote: bool = False,
+    ) -> None:
+        check_host(host, allow_remote=allow_remote)
+        if isinstance(port, bool) or not isinstance(port, int) or not 0 <= port <= 65535:
+            raise ConfigurationError(f"port must be an integer from 0 to 65535, got {port!r}.")
         self.config = config
         self.host = host
         self.port = port
@@ -174,6 +189,7 @@ def running(
     host: str = "127.0.0.1",
     port: int = 0,
     config: EmulatorConfig | None = None,
+    allow_remote: bool = False,
 ) -> Iterator[str]:
     """Run an IonQ-compatible emulator on a free loopback port for the duration of a block.
 
@@ -191,6 +207,7 @@ def running(
         host (str): interface to bind
         port (int): port (``0``: a free one)
         config (EmulatorConfig | None): a full configuration, replacing the options above
+        allow_remote (bool): allow a non-loopback ``host``
 
     Yields:
         str: the root URL, e.g. ``http://127.0.0.1:54321``; the API is at ``url + "/v0.4"``,
@@ -213,7 +230,9 @@ def running(
         )
     elif not isinstance(config, EmulatorConfig):
         raise ConfigurationError(f"config must be an EmulatorConfig, got {type(config).__name__}.")
-    server = EmulatorServer(replace(config), host=host, port=port).start()
+    server = EmulatorServer(
+        replace(config), host=host, port=port, allow_remote=allow_remote
+    ).start()
     try:
         yield server.url
     finally:

@@ -57,10 +57,11 @@ from pennylane_qnative.execution.packing import (
 from pennylane_qnative.execution.runner import EventLoopRunner, shared_runner
 from pennylane_qnative.execution.session import SessionHandle, SessionRequest
 from pennylane_qnative.ionq.backends import MAX_CIRCUITS_PER_JOB
-from pennylane_qnative.ionq.client import IonQClient
+from pennylane_qnative.ionq.client import IonQClient, resolve_api_url
 from pennylane_qnative.ionq.models import Circuit, JobRequest, Probabilities
 from pennylane_qnative.ionq.pricing import DEFAULT_RATE_CARD, GateCounts, RateCard
 from pennylane_qnative.ionq.retry import PollPolicy, RetryPolicy
+from pennylane_qnative.ionq.urls import redact_url, without_userinfo
 
 __all__ = [
     "BatchReport",
@@ -485,7 +486,9 @@ class CircuitBatchManager:
         )
         self.client = IonQClient(
             api_key=api_key,
-            api_url=api_url,
+            # the key travels in the Authorization header: a key in the URL's user-info would
+            # only show in httpx's log lines and in connection errors
+            api_url=without_userinfo(resolve_api_url(api_url)),
             retry=retry,
             poll=poll,
             transport=transport,
@@ -513,7 +516,7 @@ class CircuitBatchManager:
     def __repr__(self) -> str:
         path = str(self.journal.path) if self.journal else None
         return (
-            f"CircuitBatchManager(api_url={self.client.api_url!r}, "
+            f"CircuitBatchManager(api_url={redact_url(self.client.api_url)!r}, "
             f"backend={self.config.backend!r}, journal={path!r})"
         )
 

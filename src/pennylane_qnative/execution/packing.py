@@ -95,7 +95,7 @@ class JobSettings:
         rate_card (RateCard): prices of the estimate (and which backends are free)
     """
 
-    api_url: str = ""
+    api_url: str = field(default="", repr=False)  # may hold a key in its user-info
     backend: str = "simulator"
     noise: Mapping[str, Any] | None = None
     settings: Mapping[str, Any] | None = None

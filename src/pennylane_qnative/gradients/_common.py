@@ -115,6 +115,24 @@ class Selection:
     num_params: int
 
 
+def _is_index(value: Any, size: int) -> bool:
+    integer = isinstance(value, int | np.integer) and not isinstance(value, bool)
+    return integer and -size <= value < size
+
+
+def _check_argnum(argnum, num_params: int, name: str) -> None:
+    """Refuse an ``argnum`` that names no trainable parameter of the tape."""
+    if argnum is None:
+        return
+    indices = np.atleast_1d(np.asarray(argnum, dtype=object)).tolist()
+    ok = all(_is_index(i, num_params) for i in indices)
+    if not ok:
+        raise ConfigurationError(
+            f"{name}: argnum={argnum!r} must be indices of the tape's {num_params} trainable "
+            f"parameters (0 to {num_params - 1}); pass argnum=None for all of them."
+        )
+
+
 def select_parameters(
     tape: QuantumScript, argnum, name: str, *, method: str = "numeric", validate: bool = True
 ):
@@ -133,6 +151,7 @@ def select_parameters(
     num_params = len(tape.trainable_params)
     if argnum is None and not tape.trainable_params:
         return Selection(_no_trainable_grad(tape), (), num_params)
+    _check_argnum(argnum, num_params, name)
     chosen = choose_trainable_param_indices(tape, argnum)
     if not validate:
         return Selection(None, tuple(sorted(chosen)), num_params)

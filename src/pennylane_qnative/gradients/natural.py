@@ -82,6 +82,13 @@ def _metric(metric) -> Metric:
     return Metric(metric)
 
 
+def _check_eps(eps) -> float:
+    ok = isinstance(eps, int | float | np.floating) and not isinstance(eps, bool)
+    if not (ok and np.isfinite(eps) and eps > 0):
+        raise ConfigurationError(f"eps={eps!r} must be a positive finite number (e.g. 0.01).")
+    return float(eps)
+
+
 def _check_lam(lam) -> float:
     if not np.isfinite(lam) or lam < 0:
         raise ConfigurationError(f"lam={lam!r} must be a finite number >= 0 (e.g. 0.01).")
@@ -211,7 +218,7 @@ def natural_tapes(
     ``on_metric(raw) -> metric`` lets :class:`NaturalGradient` fold the raw ``qnspsa``
     estimate into its running average.
     """
-    approx, lam = _metric(metric), _check_lam(lam)
+    approx, lam, eps = _metric(metric), _check_lam(lam), _check_eps(eps)
     rng = make_rng(rng)
     selection = select_parameters(tape, argnum, "natural gradient")
     if selection.early is not None:
@@ -353,9 +360,7 @@ class NaturalGradient(StatefulTransform):
         self.metric = _metric(metric)
         self.lam = _check_lam(lam)
         self.gradient, self.gradient_kwargs = gradient, dict(gradient_kwargs or {})
-        if not eps > 0:
-            raise ConfigurationError(f"eps={eps!r} must be positive (e.g. 0.01).")
-        self.eps = float(eps)
+        self.eps = _check_eps(eps)
         self.rng = make_rng(seed, option="seed")
         self.metric_average: np.ndarray | None = None
         self.num_estimates = 0

@@ -24,6 +24,22 @@ from pennylane_qnative.exceptions import ConfigurationError
 __all__ = ["ArrayLoader"]
 
 
+def _check_numeric(name: str, values: np.ndarray) -> None:
+    """Refuse inputs that are not finite numbers (named: which row, which value)."""
+    if values.dtype.kind not in "biuf":
+        raise ConfigurationError(
+            f"{name} must hold numbers, got dtype {values.dtype} (e.g. {values.flat[0]!r}); "
+            "convert it to floats first."
+        )
+    bad = np.argwhere(~np.isfinite(values.astype(float)))
+    if len(bad):
+        row = int(bad[0][0])
+        raise ConfigurationError(
+            f"{name} has {len(bad)} NaN or infinite value(s), the first in row {row} "
+            f"({values[row]!r}); clean or drop those samples first."
+        )
+
+
 class ArrayLoader:
     """Shuffled mini-batches of ``(X, y)``; epoch ``e`` always has the same order.
 
@@ -50,6 +66,8 @@ class ArrayLoader:
             )
         if not isinstance(batch_size, int) or batch_size < 1:
             raise ConfigurationError(f"batch_size must be a positive integer, got {batch_size!r}.")
+        _check_numeric("X", self.X)
+        _check_numeric("y", self.y)
         self.batch_size = batch_size
         self.shuffle = shuffle
         self.seed = int(np.random.SeedSequence().entropy % 2**32) if seed is None else seed

@@ -27,10 +27,27 @@ import numpy as np
 import pennylane as qp
 from pennylane import numpy as pnp
 
+from pennylane_qnative.exceptions import ConfigurationError
 from pennylane_qnative.training.losses import encode_targets
 from pennylane_qnative.training.model import QuantumModel
 
-__all__ = ["BaselineTiming", "ReferenceData", "load_reference_data", "time_v32_baseline"]
+__all__ = [
+    "DATASET_SAMPLES",
+    "MAX_SAMPLES",
+    "MIN_SAMPLES",
+    "BaselineTiming",
+    "ReferenceData",
+    "load_reference_data",
+    "time_v32_baseline",
+]
+
+DATASET_SAMPLES = 569
+"""Samples in scikit-learn's breast-cancer data set."""
+MIN_SAMPLES = 10
+"""The fewest training samples (the PCA to 8 features needs at least 8, the stratified split 2
+per class)."""
+MAX_SAMPLES = DATASET_SAMPLES - 200
+"""The most training samples beside the 200 held-out test samples."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,7 +66,20 @@ def load_reference_data(
     """Breast-cancer data, PCA to ``n_features``, scaled to [0, pi], stratified splits.
 
     The scaler and PCA are fitted on the training split only.
+
+    Raises:
+        ConfigurationError: if the splits do not fit in the data set's 569 samples, or
+            ``n_train`` is below ``MIN_SAMPLES`` (the PCA needs as many samples as features)
     """
+    for name, value, low in (("n_train", n_train, MIN_SAMPLES), ("n_test", n_test, 2)):
+        if isinstance(value, bool) or not isinstance(value, int) or value < low:
+            raise ConfigurationError(f"{name} must be an integer >= {low}, got {value!r}.")
+    if n_train + n_test > DATASET_SAMPLES:
+        raise ConfigurationError(
+            f"n_train + n_test must be at most {DATASET_SAMPLES} (the data set's samples), got "
+            f"{n_train} + {n_test}; ask for fewer samples (n_train <= {MAX_SAMPLES} with the "
+            "default 200 test samples)."
+        )
     from sklearn.datasets import load_breast_cancer
     from sklearn.decomposition import PCA
     from sklearn.model_selection import train_test_split

@@ -150,8 +150,14 @@ class QuantumTrainer:
                 )
             kwargs["session"] = session
         self._owns_session = "session" in kwargs and device_or_name == "qnative.ionq"
-        self.device = _make_device(device_or_name, config, kwargs)
         self.output_dir = Path(output_dir) if output_dir is not None else None
+        folder = self.output_dir
+        if folder is not None and folder.exists() and not folder.is_dir():
+            raise ConfigurationError(
+                f"output_dir {str(self.output_dir)!r} exists and is not a folder; pass a "
+                "folder path (it is created if missing)."
+            )
+        self.device = _make_device(device_or_name, config, kwargs)
         self.progress = progress
         self.tracker = PerformanceTracker()
         self.gradient = resolve(config.gradient_method, **_gradient_options(config))
@@ -182,6 +188,8 @@ class QuantumTrainer:
             resume (bool): continue from ``output_dir``'s checkpoint
         """
         epochs = self.config.epochs if epochs is None else epochs
+        if isinstance(epochs, bool) or not isinstance(epochs, int) or epochs < 1:
+            raise ConfigurationError(f"epochs must be a positive integer, got {epochs!r}.")
         loader = self._loader(data, y)
         if isinstance(loader, Iterator) and epochs > 1:
             raise ConfigurationError(
@@ -419,10 +427,18 @@ class QuantumTrainer:
         return qnode
 
     def _loader(self, data: Any, y: Any) -> Any:
+        pair = isinstance(data, tuple) and len(data) == 2
+        if y is None and pair and not _is_batch_iterable(data):
+            data, y = data
         if y is not None:
-            return ArrayLoader(data, y, batch_size=self.config.batch_size, seed=self.config.seed)
-        if isinstance(data, tuple) and len(data) == 2 and not _is_batch_iterable(data):
-            return ArrayLoader(*data, batch_size=self.config.batch_size, seed=self.config.seed)
+            loader = ArrayLoader(data, y, batch_size=self.config.batch_size, seed=self.config.seed)
+            if self.config.batch_size > len(loader.X):
+                raise ConfigurationError(
+                    f"batch_size {self.config.batch_size} is larger than the data "
+                    f"({len(loader.X)} samples); set TrainingConfig(batch_size=...) to at most "
+                    f"{len(loader.X)}, or pass more data."
+                )
+            return loader
         if not isinstance(data, Iterable):
             raise ConfigurationError(
                 f"data must be X (with y) or an iterable of (batch_x, batch_y), got "
@@ -538,7 +554,20 @@ def _make_device(device_or_name: Any, config: TrainingConfig, kwargs: dict[str, 
             "timeout": config.batch_timeout,
             **kwargs,
         }
-    return qp.device(device_or_name, wires=config.n_qubits, **kwargs)
+    try:
+        return qp.device(device_or_name, wires=config.n_qubits, **kwargs)
+    except TypeError as error:  # an unknown keyword: PennyLane passes it to the constructor
+        raise ConfigurationError(
+            f"device {device_or_name!r} does not take the options {sorted(kwargs)} ({error}); "
+            "check device_kwargs against the device's documentation."
+        ) from None
+    except qp.exceptions.DeviceError as error:
+        if isinstance(error, ConfigurationError):
+            raise
+        raise ConfigurationError(
+            f"device {device_or_name!r} cannot be built ({error}); use a registered device "
+            "name such as 'qnative.simulator', or pass a device you built."
+        ) from None
 
 
 def _is_ours(device: Any) -> bool:
