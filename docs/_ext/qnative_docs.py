@@ -53,6 +53,7 @@ API_SECTIONS: list[tuple[str, list[str]]] = [
             f"{PACKAGE}.devices.caching",
             f"{PACKAGE}.devices.copying",
             f"{PACKAGE}.devices.tracking",
+            f"{PACKAGE}.devices.validation",
             f"{PACKAGE}.devices.device_gradients",
             f"{PACKAGE}.devices.ionq_preprocess",
             f"{PACKAGE}.devices.ionq_translation",
@@ -120,6 +121,7 @@ API_SECTIONS: list[tuple[str, list[str]]] = [
             f"{PACKAGE}.ionq.backends",
             f"{PACKAGE}.ionq.retry",
             f"{PACKAGE}.ionq.sessions",
+            f"{PACKAGE}.ionq.urls",
         ],
     ),
     (
@@ -144,7 +146,7 @@ API_SECTIONS: list[tuple[str, list[str]]] = [
             f"{PACKAGE}.emulator.__main__",
         ],
     ),
-    ("Command line", [f"{PACKAGE}.cli"]),
+    ("Command line", [f"{PACKAGE}.cli", f"{PACKAGE}.cli_inputs"]),
 ]
 
 
