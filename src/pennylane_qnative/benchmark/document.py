@@ -72,7 +72,8 @@ def _targets_table(targets: Sequence[Mapping[str, Any]]) -> str:
         value, threshold = target["value"], target["threshold"]
         by = ""
         if target["met"] is False and value is not None:
-            by = f" (by {abs(value - threshold) / threshold:.0%})"
+            gap = abs(value - threshold) / threshold
+            by = f" (by {gap:.0%})" if gap >= 0.01 else f" (by {gap:.1%})"
         lines.append(
             [target["target"], f"`{target['row']}`", number(value, 2), str(threshold), met + by]
         )
@@ -102,7 +103,8 @@ def _notes(document: Mapping[str, Any]) -> list[str]:
         "which pays for tracing and connections); no test accuracy for those rows.",
         f"Cost: the training's circuits priced on `{document['cost_backend']}` at the rate card "
         "(`pennylane_qnative.ionq.pricing`), at the shots used (1,000 for exact simulators), "
-        "one job per job the run made (device batches on a simulator).",
+        "one job per job the run made (device batches on a simulator). Backprop and adjoint "
+        "cannot run on a QPU: their figure prices their forward circuits only.",
         "Ratios (vs v3.2, vs PL best: how many times faster; cheaper) compare rows of the same "
         "platform; PennyLane's best is its fastest row there.",
         f"Emulator profiles: {document['emulators']}. The floor is the time the emulator's plan "

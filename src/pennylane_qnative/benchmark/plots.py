@@ -78,7 +78,9 @@ def _curves(rows: Sequence[Mapping[str, Any]], records: Mapping[str, Any], path:
         axis.set_xlabel(label)
         axis.set_ylabel("batch loss")
         axis.grid(alpha=0.3)
-    axes[1].legend(fontsize=7, loc="upper right")
+    handles, labels = axes[0].get_legend_handles_labels()
+    if handles:
+        fig.legend(handles, labels, loc="outside lower center", ncols=3, fontsize=7)
     fig.savefig(path, dpi=110)
     plt.close(fig)
     return path

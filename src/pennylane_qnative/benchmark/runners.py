@@ -132,8 +132,9 @@ class _Log:
         self.circuits.append(int(tracker.totals.get("executions", 0) - counts.get("executions", 0)))
         if self.emulator is not None:
             self.jobs.append(self.emulator.jobs_created() - jobs)
-        else:
-            self.jobs.append(int(tracker.totals.get("batches", 0) - counts.get("batches", 0)))
+        else:  # device batches (lightning.qubit's tracker has none: one call per step)
+            batches = int(tracker.totals.get("batches", 0) - counts.get("batches", 0))
+            self.jobs.append(batches or int(self.circuits[-1] > 0))
 
     def result(self, accuracy_: float | None) -> dict[str, Any]:
         floor = self.emulator.floor(self.before) if self.emulator is not None else None
