@@ -162,7 +162,7 @@ class TestArguments:
             pytest.param([], "required", id="no-command"),
             pytest.param(["train", "--gradient", "bogus"], "invalid choice", id="gradient"),
             pytest.param(["train", "--epochs", "two"], "invalid int value", id="epochs-type"),
-            pytest.param(["benchmark", "--methods", "adam"], "invalid choice", id="method"),
+            pytest.param(["benchmark", "--only"], "expected one argument", id="benchmark-only"),
             pytest.param(["fly"], "invalid choice", id="command"),
         ],
     )
@@ -210,16 +210,18 @@ class TestArguments:
 class TestBenchmark:
     """qnative benchmark."""
 
-    def test_spsa_one_epoch(self, capsys):
-        """One method, one epoch: a header and one row with circuits and accuracy."""
-        assert main(["benchmark", "--methods", "spsa", "--epochs", "1"]) == 0
+    def test_list(self, capsys):
+        """--list --quick names the quick configurations, with their group and platform."""
+        from pennylane_qnative.benchmark.configs import selected
+
+        assert main(["benchmark", "--list", "--quick"]) == 0
         lines = capsys.readouterr().out.strip().splitlines()
-        assert lines[0].split() == ["method", "circuits", "seconds", "test", "acc"]
-        name, circuits, seconds, accuracy = lines[1].split()
-        assert name == "spsa"
-        assert int(circuits) == 10 * 3 * 10  # 10 steps of a 10-sample batch + 2 perturbed
-        assert float(seconds) > 0
-        assert 0.0 <= float(accuracy) <= 1.0
+        assert [line.split("  (")[0] for line in lines] == [c.name for c in selected(quick=True)]
+
+    def test_unknown_configuration(self, capsys):
+        """--only with a name that matches nothing exits 2 with the names to choose from."""
+        assert main(["benchmark", "--list", "--only", "no such thing"]) == 2
+        assert "no benchmark configuration matches 'no such thing'" in capsys.readouterr().err
 
 
 class TestCache:

@@ -221,23 +221,78 @@ def cmd_train(args: argparse.Namespace) -> int:
 
 
 def cmd_benchmark(args: argparse.Namespace) -> int:
-    from pennylane_qnative.training import QuantumModel, QuantumTrainer, TrainingConfig
-    from pennylane_qnative.training.reference import load_reference_data
+    """The specification's table (see :mod:`pennylane_qnative.benchmark`)."""
+    from pennylane_qnative.benchmark.configs import selected
+    from pennylane_qnative.benchmark.harness import BenchmarkOptions, run_benchmark, write_outputs
+    from pennylane_qnative.benchmark.report import format_table
 
-    check_device(args.device)
-    for method in args.methods:
-        TrainingConfig(gradient_method=method, seed=args.seed, epochs=args.epochs)
-    data = load_reference_data(seed=args.seed)
-    print(f"{'method':16s} {'circuits':>9s} {'seconds':>8s} {'test acc':>8s}")
-    for method in args.methods:
-        config = TrainingConfig(gradient_method=method, seed=args.seed, epochs=args.epochs)
-        trainer = QuantumTrainer(config, args.device, progress=False)
-        model = QuantumModel.from_config(config)
-        trainer.fit(model, data.X_train, data.y_train)
-        stats = trainer.get_performance_stats()
-        accuracy = trainer.evaluate(model, data.X_test, data.y_test)["accuracy"]
-        print(f"{method:16s} {stats['circuits']:9d} {stats['seconds']:8.2f} {accuracy:8.3f}")
+    check_number("--seed", args.seed, low=0, integer=True)
+    check_number("--worker-timeout", args.worker_timeout, low=1)
+    if args.list:
+        for configuration in selected(quick=args.quick, names=tuple(args.only)):
+            print(f"{configuration.name}  ({configuration.group}, {configuration.platform})")
+        return 0
+    command = "qnative benchmark" + " --quick" * args.quick
+    command += "".join(f" --only {name!r}" for name in args.only)
+    command += f" --seed {args.seed}" * (args.seed != 0)
+    command += f" --write-docs {args.write_docs}" * (args.write_docs is not None)
+    options = BenchmarkOptions(
+        quick=args.quick,
+        names=tuple(args.only),
+        seed=args.seed,
+        progress=not args.no_progress,
+        worker_timeout_s=args.worker_timeout,
+        command=command,
+    )
+    document = run_benchmark(options)
+    print(format_table(document["rows"]))
+    print("(* extrapolated from measured steps; ratios: times faster than that row)")
+    for target in document["targets"]:
+        result = {True: "met", False: "MISSED", None: "not measured"}[target["met"]]
+        value = "-" if target["value"] is None else f"{target['value']:.2f}"
+        print(f"  {result:12s} {target['target']}: {value} ({target['row']})")
+    written = write_outputs(
+        document,
+        output_dir=args.output_dir,
+        json_path=args.json or args.output_dir / "benchmark.json",
+        docs_path=args.write_docs,
+    )
+    print("wrote " + ", ".join(str(p) for p in written))
+    failed = [r["name"] for r in document["rows"] if r["error"]]
+    if failed:
+        print(
+            f"qnative benchmark: {len(failed)} configuration(s) failed: {failed}", file=sys.stderr
+        )
+        return 1
     return 0
+
+
+def _benchmark_parser(sub: Any) -> None:
+    bench = sub.add_parser(
+        "benchmark",
+        help="the specification's table: the reference workload under every configuration",
+    )
+    bench.add_argument("--quick", action="store_true", help="reduced run (minutes), as in CI")
+    bench.add_argument(
+        "--only", action="append", default=[], metavar="NAME", help="configurations whose "
+        "names contain NAME (repeatable; default: all, or the quick ones with --quick)"
+    )  # fmt: skip
+    bench.add_argument("--list", action="store_true", help="list the configurations and exit")
+    bench.add_argument(
+        "--json", type=Path, default=None, help="JSON document (default: in --output-dir)"
+    )
+    bench.add_argument(
+        "--output-dir", type=Path, default=Path("runs/benchmark"), help="figures and JSON"
+    )
+    bench.add_argument(
+        "--write-docs", type=Path, nargs="?", const=Path("docs/benchmarks.md"), default=None,
+        metavar="PAGE", help="regenerate the table's section of PAGE (default docs/benchmarks.md)",
+    )  # fmt: skip
+    bench.add_argument("--seed", type=int, default=0)
+    bench.add_argument("--no-progress", action="store_true", help="no progress bar")
+    bench.add_argument(
+        "--worker-timeout", type=float, default=1800.0, help="seconds a configuration may take"
+    )
 
 
 def cmd_jobs(args: argparse.Namespace) -> int:
@@ -389,11 +444,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"qnative {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
     _train_parser(sub)
-    bench = sub.add_parser("benchmark", help="compare gradient methods on the reference workload")
-    bench.add_argument("--device", default="qnative.simulator")
-    bench.add_argument("--methods", nargs="+", default=list(GRADIENTS), choices=GRADIENTS)
-    bench.add_argument("--epochs", type=int, default=5)
-    bench.add_argument("--seed", type=int, default=0)
+    _benchmark_parser(sub)
     _jobs_parser(sub)
     _cost_parser(sub)
     _cache_parser(sub)
