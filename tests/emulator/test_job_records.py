@@ -117,6 +117,12 @@ class TestParseJob:
                 id="qubits-aria",
             ),
             pytest.param(
+                single(backend="qpu.forte-1", input={"qubits": 37, "circuit": []}),
+                "NotEnoughQubits: 37 qubits requested but qpu.forte-1 has 36",
+                id="qubits-wider-than-any-backend",
+            ),
+            pytest.param(single(input={"qubits": 0, "circuit": []}), '"input.qubits"', id="q0"),
+            pytest.param(
                 single(input={"qubits": 2, "circuit": [{"gate": "bogus", "target": 0}]}),
                 "UnsupportedGate",
                 id="gate",

@@ -60,8 +60,9 @@ __all__ = [
     "status_at",
 ]
 
-# The widest register any backend has (each job is then held to its own backend's qubits).
-_WIDEST = max(b.qubits for b in BACKENDS.values())
+# ``input.qubits`` is an int32; a register wider than its backend is ``NotEnoughQubits``
+# (also when it is wider than every backend).
+_MAX_QUBITS_FIELD = 2**31 - 1
 SINGLE = "ionq.circuit.v1"
 MULTI = "ionq.multi-circuit.v1"
 TERMINAL = frozenset({"completed", "failed", "canceled"})
@@ -215,7 +216,7 @@ def _is_list(entry: dict[str, Any]) -> bool:
 def _circuit(entry: Any, parent: Mapping[str, Any], backend: str) -> CircuitSpec:
     if not isinstance(entry, dict):
         raise _bad('each element of "input.circuits" must be an object.', "input.circuits")
-    qubits = _int(entry.get("qubits", parent.get("qubits")), "input.qubits", 1, _WIDEST)
+    qubits = _int(entry.get("qubits", parent.get("qubits")), "input.qubits", 1, _MAX_QUBITS_FIELD)
     limit = BACKENDS[backend].qubits
     if qubits > limit:
         raise _bad(
