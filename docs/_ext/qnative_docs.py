@@ -146,6 +146,19 @@ API_SECTIONS: list[tuple[str, list[str]]] = [
             f"{PACKAGE}.emulator.__main__",
         ],
     ),
+    (
+        "Benchmark",
+        [
+            f"{PACKAGE}.benchmark",
+            f"{PACKAGE}.benchmark.configs",
+            f"{PACKAGE}.benchmark.document",
+            f"{PACKAGE}.benchmark.harness",
+            f"{PACKAGE}.benchmark.plots",
+            f"{PACKAGE}.benchmark.report",
+            f"{PACKAGE}.benchmark.runners",
+            f"{PACKAGE}.benchmark.worker",
+        ],
+    ),
     ("Command line", [f"{PACKAGE}.cli", f"{PACKAGE}.cli_inputs"]),
 ]
 
