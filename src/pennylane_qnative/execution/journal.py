@@ -223,7 +223,7 @@ class Journal:
             self._db.executescript(_SCHEMA)
             for suffix in ("-wal", "-shm"):
                 side = self.path.with_name(self.path.name + suffix)
-                if side.exists():
+                with contextlib.suppress(OSError):  # sqlite copies the file's mode anyway
                     os.chmod(side, 0o600)
         except (OSError, sqlite3.Error) as error:
             raise JournalError(

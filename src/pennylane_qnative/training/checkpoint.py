@@ -25,6 +25,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+from pennylane_qnative._files import private_dir
 from pennylane_qnative.exceptions import ConfigurationError
 
 __all__ = ["CHECKPOINT_VERSION", "load_checkpoint", "remove_partial_writes", "save_checkpoint"]
@@ -39,7 +40,7 @@ def save_checkpoint(path: str | os.PathLike, state: dict[str, Any]) -> None:
     with mode 0700 if missing.
     """
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    private_dir(path.parent)
     document = json.dumps({"version": CHECKPOINT_VERSION, **state}, allow_nan=False)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
