@@ -24,11 +24,14 @@ from __future__ import annotations
 import contextlib
 import contextvars
 import time
-from collections.abc import Iterator
+from collections.abc import Awaitable, Iterator
+from typing import TypeVar
 
 import httpx
 
-__all__ = ["bounded_timeout", "current_deadline", "deadline_scope", "time_left"]
+__all__ = ["bounded_timeout", "current_deadline", "deadline_scope", "time_left", "within"]
+
+T = TypeVar("T")
 
 _DEADLINE: contextvars.ContextVar[float | None] = contextvars.ContextVar(
     "qnative_deadline", default=None
@@ -57,6 +60,13 @@ def deadline_scope(deadline: float | None) -> Iterator[float | None]:
         yield effective
     finally:
         _DEADLINE.reset(token)
+
+
+async def within(seconds: float, awaitable: Awaitable[T]) -> T:
+    """Await ``awaitable`` under a deadline ``seconds`` from now (clean-up calls: ending a
+    session, cancelling at the deadline, so that they never ride out a whole outage)."""
+    with deadline_scope(time.monotonic() + seconds):
+        return await awaitable
 
 
 def bounded_timeout(timeout: httpx.Timeout, left: float | None) -> httpx.Timeout:
