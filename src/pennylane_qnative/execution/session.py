@@ -72,9 +72,14 @@ class _State:
 
 
 def _end_at_exit(client: IonQClient, run: Callable[[Coroutine], Any], state: _State) -> None:
-    if state.session_id is not None and state.owned:
+    session_id = state.session_id
+
+    async def end() -> None:  # the request is made only if the runner runs it
+        await within(END_TIMEOUT_S, client.end_session(session_id or ""))
+
+    if session_id is not None and state.owned:
         with contextlib.suppress(Exception):
-            run(within(END_TIMEOUT_S, client.end_session(state.session_id)))
+            run(end())
             logger.info("session %s ended at exit", state.session_id)
 
 
