@@ -11,6 +11,7 @@ from pennylane_qnative import exceptions as ex
 _HIERARCHY = [
     (ex.ConfigurationError, (ex.QnativeError, ValueError)),
     (ex.UnsupportedCircuitError, (ex.ConfigurationError, ValueError)),
+    (ex.CheckpointError, (ex.ConfigurationError, ValueError)),
     (ex.BudgetExceededError, (ex.QnativeError,)),
     (ex.JournalError, (ex.QnativeError,)),
     (ex.ClusterUnavailableError, (ex.QnativeError, ConnectionError)),

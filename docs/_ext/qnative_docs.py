@@ -82,6 +82,7 @@ API_SECTIONS: list[tuple[str, list[str]]] = [
             f"{PACKAGE}.training.model",
             f"{PACKAGE}.training.trainer",
             f"{PACKAGE}.training.tracker",
+            f"{PACKAGE}.training.counting",
             f"{PACKAGE}.training.data",
             f"{PACKAGE}.training.losses",
             f"{PACKAGE}.training.optimizers",

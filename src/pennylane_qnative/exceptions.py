@@ -12,7 +12,8 @@ in the device layer (``pennylane_qnative.devices``) as subclasses of the classes
 
     QnativeError
     ├── ConfigurationError (ValueError)       an option or input is invalid; nothing was run
-    │   └── UnsupportedCircuitError            a circuit the target cannot run
+    │   ├── UnsupportedCircuitError            a circuit the target cannot run
+    │   └── CheckpointError                    a checkpoint is malformed or from another run
     ├── BudgetExceededError                    a batch would overspend ``budget_usd``
     ├── ClusterUnavailableError (ConnectionError)  the Dask scheduler cannot be reached
     ├── JournalError                           the persistent job journal is unusable
@@ -33,6 +34,7 @@ from __future__ import annotations
 
 __all__ = [
     "BudgetExceededError",
+    "CheckpointError",
     "ClusterUnavailableError",
     "ConfigurationError",
     "IonQAuthenticationError",
@@ -96,6 +98,11 @@ class ConfigurationError(QnativeError, ValueError):
 
 class UnsupportedCircuitError(ConfigurationError):
     """A circuit contains something the target cannot run (gate, measurement, qubit count)."""
+
+
+class CheckpointError(ConfigurationError):
+    """A checkpoint cannot be resumed: malformed, or written by a run that does not match
+    (config, device or data). Nothing was run; the message names the file and what differs."""
 
 
 class BudgetExceededError(QnativeError):

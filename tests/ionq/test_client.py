@@ -397,16 +397,18 @@ class TestBackoffSchedules:
         retry_after=st.none() | st.floats(0, 100),
         base=st.floats(0, 5),
         cap=st.floats(0, 60),
+        after_cap=st.floats(0, 120),
     )
-    def test_retry_delay_bounds(self, attempt, seed, retry_after, base, cap):
-        """Delays are within [0, max_delay], at least Retry-After up to the cap."""
-        policy = RetryPolicy(base_delay=base, max_delay=cap)
+    def test_retry_delay_bounds(self, attempt, seed, retry_after, base, cap, after_cap):
+        """Backoff within [0, max_delay]; Retry-After honoured up to retry_after_cap."""
+        policy = RetryPolicy(base_delay=base, max_delay=cap, retry_after_cap=after_cap)
         delay = retry_delay(
             policy, attempt=attempt, rng=random.Random(seed), retry_after=retry_after
         )
-        assert 0.0 <= delay <= cap
-        if retry_after is not None:
-            assert delay >= min(retry_after, cap)
+        if retry_after is None:
+            assert 0.0 <= delay <= cap
+        else:
+            assert min(retry_after, after_cap) <= delay <= max(cap, min(retry_after, after_cap))
 
     @given(seed=st.integers(0, 2**32))
     def test_retry_delay_seedable(self, seed):

@@ -352,11 +352,20 @@ class TestCheckpointsAndResume:
         X, y = _data(12, seed=0)
         config = _config(epochs=2)
         model_a, _, _ = self._run(config, X, y, tmp_path / "a")
-        order = ArrayLoader(X, y, batch_size=4, seed=config.seed).order(0)
-        X_bad = X.copy()
-        X_bad[order[5]] = np.nan  # second batch of epoch 0
-        with pytest.raises(ConfigurationError, match="NaN"):
-            self._run(config, X_bad, y, tmp_path / "b")
+        model, trainer = (
+            QuantumModel.from_config(config),
+            _trainer(config, output_dir=tmp_path / "b"),
+        )
+        crash, check = iter([False, True]), model.check_inputs
+
+        def killed_at_second_batch(batch_x):  # the same data: a resume must match it
+            if next(crash, False):
+                raise RuntimeError("killed")
+            return check(batch_x)
+
+        model.check_inputs = killed_at_second_batch
+        with pytest.raises(RuntimeError, match="killed"):
+            trainer.fit(model, X, y)
         checkpoint = load_checkpoint(tmp_path / "b" / CHECKPOINT_NAME)
         assert (checkpoint["epoch"], checkpoint["batch_in_epoch"], checkpoint["step"]) == (0, 1, 1)
         model_b, _, history_b = self._run(config, X, y, tmp_path / "b", resume=True)

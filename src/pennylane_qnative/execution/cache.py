@@ -41,6 +41,7 @@ True
 
 from __future__ import annotations
 
+import logging
 import math
 import threading
 import time
@@ -72,6 +73,7 @@ __all__ = [
     "fingerprint",
 ]
 
+logger = logging.getLogger(__name__)
 T = TypeVar("T")
 _MISSING = object()
 
@@ -133,6 +135,19 @@ class _LRU(_EntryBounded, LRUCache):
 
 class _TTL(_EntryBounded, TTLCache):
     pass
+
+
+def _numeric(data: Any) -> bool:
+    """Whether ``data`` is numeric JSON: finite numbers in lists and string-keyed objects."""
+    if isinstance(data, bool):
+        return False
+    if isinstance(data, int | float):
+        return math.isfinite(data)
+    if isinstance(data, list):
+        return all(_numeric(item) for item in data)
+    if isinstance(data, dict):
+        return all(isinstance(k, str) and _numeric(v) for k, v in data.items())
+    return False
 
 
 def _make_store(max_entries: int, max_bytes: int, ttl: float | None) -> LRUCache:
@@ -298,10 +313,33 @@ class QuantumCircuitCache:
         return copy_result(value)
 
     def _from_store(self, key: str) -> Any:
+        """The persistent layer's result for ``key``, decoded and validated, or ``_MISSING``.
+
+        A stored value is accepted only if it is numeric data (finite numbers in lists and
+        string-keyed objects), the codec decodes it, and encoding the decoded result gives the
+        stored value back; anything else is a logged miss, dropped (and rewritten when the
+        result is computed again), never a wrong result.
+        """
         if self.store is None:
             return _MISSING
         data = self.store.get(key)
-        return _MISSING if data is None else self._codec[1](data)
+        if data is None:
+            return _MISSING
+        encode, decode = self._codec
+        try:
+            value = decode(data) if _numeric(data) else _MISSING
+            valid = value is not _MISSING and encode(value) == data
+        except Exception:  # a corrupt row may break a decoder any way it can
+            valid = False
+        if valid:
+            return value
+        logger.warning(
+            "invalid result %s in %s (not what the codec writes): a miss, rewritten later",
+            key[:16],
+            getattr(self.store, "path", self.store),
+        )
+        self.store.discard(key)
+        return _MISSING
 
     def put(self, key: str | None, result: Any) -> None:
         """Store a copy of ``result`` under ``key`` (ignored when ``key`` is ``None``).

@@ -28,7 +28,7 @@ import contextlib
 import logging
 import os
 import time
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Coroutine, Mapping, Sequence
 from dataclasses import replace
 from typing import Any, TypeVar
 
@@ -54,10 +54,11 @@ from pennylane_qnative.execution.packing import (
     pack_batch,
     pack_circuits,
 )
-from pennylane_qnative.execution.runner import EventLoopRunner, shared_runner
+from pennylane_qnative.execution.runner import EventLoopRunner, gather_or_cancel, shared_runner
 from pennylane_qnative.execution.session import SessionHandle, SessionRequest
 from pennylane_qnative.ionq.backends import MAX_CIRCUITS_PER_JOB
 from pennylane_qnative.ionq.client import IonQClient, resolve_api_url
+from pennylane_qnative.ionq.deadline import deadline_scope
 from pennylane_qnative.ionq.models import Circuit, JobRequest, Probabilities
 from pennylane_qnative.ionq.pricing import DEFAULT_RATE_CARD, GateCounts, RateCard
 from pennylane_qnative.ionq.retry import PollPolicy, RetryPolicy
@@ -76,6 +77,9 @@ __all__ = [
 
 logger = logging.getLogger(__name__)
 T = TypeVar("T")
+CANCEL_GRACE_S = 1.0
+"""Seconds past a batch's deadline given to cancelling its unfinished jobs."""
+_BACKSTOP_S = 1.0
 # Session refusals after which a replacement session is opened (the others are limits).
 _REPLACEABLE = frozenset({"ended", "duration_limit_min"})
 
@@ -160,19 +164,19 @@ class JobManager:
 
     async def estimate_cost_remote(self, circuits: Sequence[Circuit], shots: int) -> float:
         """Price of the batch according to the service (``GET /jobs/estimate`` per job)."""
-        packed = self.pack(circuits, shots)
-        total = 0.0
-        for job in packed.jobs:
-            counts = sum(job.gate_counts, GateCounts())
-            estimate = await self.client.estimate(
-                backend=self.config.backend,
-                qubits=job.payload["input"]["qubits"],
-                shots=shots,
-                one_qubit_gates=counts.one_qubit,
-                two_qubit_gates=counts.two_qubit,
-                error_mitigation=packed.settings.error_mitigation,
-            )
-            total += estimate.cost
+        packed, total = self.pack(circuits, shots), 0.0
+        with deadline_scope(self._deadline(None)):
+            for job in packed.jobs:
+                counts = sum(job.gate_counts, GateCounts())
+                estimate = await self.client.estimate(
+                    backend=self.config.backend,
+                    qubits=job.payload["input"]["qubits"],
+                    shots=shots,
+                    one_qubit_gates=counts.one_qubit,
+                    two_qubit_gates=counts.two_qubit,
+                    error_mitigation=packed.settings.error_mitigation,
+                )
+                total += estimate.cost
         return total
 
     def digest(self, circuits: Sequence[Circuit], shots: int, *, tag: str | None = None) -> str:
@@ -289,9 +293,11 @@ class JobManager:
             if chunks and chunks[k].job_id is not None and chunks[k].state is not ChunkState.FAILED:
                 return chunks[k].job_id
             async with limit:
-                return await self._create(packed, k, deadline=None)
+                return await self._create(packed, k, deadline=deadline)
 
-        return await _gather_or_cancel([one(k) for k in range(len(packed.jobs))])
+        deadline = self._deadline(None)
+        with deadline_scope(deadline):
+            return await gather_or_cancel([one(k) for k in range(len(packed.jobs))])
 
     async def results(
         self, job_ids: Sequence[str], *, timeout: float | None = None
@@ -303,7 +309,7 @@ class JobManager:
         """
         deadline = self._deadline(timeout)
         coros = [self._collect(j, deadline=deadline) for j in job_ids]
-        per_job = await self._guard(job_ids, coros)
+        per_job = await self._guard(job_ids, coros, deadline=deadline)
         return [r for results in per_job for r in results]
 
     async def execute(
@@ -364,25 +370,35 @@ class JobManager:
                 report.billed_usd += cost.billed if cost.billed is not None else 0.0
             return results
 
-        per_job = await self._guard(created, [one(k) for k in range(len(packed.jobs))])
+        coros = [one(k) for k in range(len(packed.jobs))]
+        per_job = await self._guard(created, coros, deadline=deadline)
         return [r for results in per_job for r in results]
 
-    async def _guard(self, job_ids: Sequence[str | None], coros: Sequence[Awaitable[T]]) -> list[T]:
-        """Gather; on a timeout, best-effort cancel every job that has not finished."""
+    async def _guard(
+        self,
+        job_ids: Sequence[str | None],
+        coros: Sequence[Awaitable[T]],
+        *,
+        deadline: float | None,
+    ) -> list[T]:
+        """Gather under ``deadline`` (every request is cut at it: :mod:`~.ionq.deadline`); on a
+        timeout, best-effort cancel every job that has not finished, within
+        :data:`CANCEL_GRACE_S`."""
         try:
-            return await _gather_or_cancel(coros)
+            with deadline_scope(deadline):
+                return await gather_or_cancel(coros)
         except JobTimeoutError as error:
             if self.config.cancel_on_timeout:
                 await self._cancel_quietly([j for j in job_ids if j is not None])
-            ids = ", ".join(j for j in job_ids if j)
+            ids = ", ".join(j for j in job_ids if j) or "none created yet"
             fate = (
                 "were cancelled; raise timeout= and run the batch again"
                 if self.config.cancel_on_timeout
                 else "keep running; run the same batch again to re-attach to them"
             )
             raise JobTimeoutError(
-                f"the batch did not finish before its deadline (jobs: {ids}); unfinished jobs "
-                f"{fate}.",
+                "the batch did not finish before its deadline "
+                f"(jobs: {ids}): {error.message.removesuffix('.')}. Unfinished jobs {fate}.",
                 job_id=error.job_id,
             ) from None
 
@@ -398,20 +414,8 @@ class JobManager:
                             self.journal.record_failure, job_id, "cancelled at the deadline"
                         )
 
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(asyncio.gather(*(cancel(j) for j in job_ids)), 10.0)
-
-
-async def _gather_or_cancel(coros: Sequence[Awaitable[T]]) -> list[T]:
-    """Like :func:`asyncio.gather`, but the first error cancels the remaining tasks."""
-    tasks = [asyncio.ensure_future(c) for c in coros]
-    try:
-        return list(await asyncio.gather(*tasks))
-    except BaseException:
-        for task in tasks:
-            task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
-        raise
+        with contextlib.suppress(TimeoutError), deadline_scope(time.monotonic() + CANCEL_GRACE_S):
+            await asyncio.wait_for(asyncio.gather(*(cancel(j) for j in job_ids)), CANCEL_GRACE_S)
 
 
 class CircuitBatchManager:
@@ -549,13 +553,13 @@ class CircuitBatchManager:
     ) -> list[str]:
         """Create the batch's jobs (journaled) and return their ids without waiting."""
         batch = [as_circuit(c) for c in circuits]
-        return self.runner.run(self.manager.submit(batch, shots, name=name))
+        return self._bounded(self.manager.submit(batch, shots, name=name), None)
 
     def get_results(
         self, job_ids: Sequence[str], *, timeout: float | None = None
     ) -> list[Probabilities]:
         """Wait for the jobs and return their results, flattened in job then circuit order."""
-        return self.runner.run(self.manager.results(list(job_ids), timeout=timeout))
+        return self._bounded(self.manager.results(list(job_ids), timeout=timeout), timeout)
 
     def pack(
         self,
@@ -576,7 +580,7 @@ class CircuitBatchManager:
         report: BatchReport | None = None,
     ) -> list[Probabilities]:
         """Run a packed batch; one probability map per circuit, in input order."""
-        return self.runner.run(self.manager.run(packed, timeout=timeout, report=report))
+        return self._bounded(self.manager.run(packed, timeout=timeout, report=report), timeout)
 
     def execute_batch(
         self,
@@ -618,4 +622,22 @@ class CircuitBatchManager:
     ) -> float:
         """Price of a batch according to the service's ``GET /jobs/estimate``."""
         batch = [as_circuit(c) for c in circuits]
-        return self.runner.run(self.manager.estimate_cost_remote(batch, shots))
+        return self._bounded(self.manager.estimate_cost_remote(batch, shots), None)
+
+    def _bounded(self, coro: Coroutine[Any, Any, T], timeout: float | None) -> T:
+        """Run ``coro`` on the runner; never wait past its deadline (plus the cancel grace).
+
+        The manager cuts every request at the deadline itself; this is the backstop for
+        anything else (a local lock, a stuck thread) so that the caller never hangs.
+        """
+        limit = self.config.timeout if timeout is None else timeout
+        wait = None if limit is None else limit + CANCEL_GRACE_S + _BACKSTOP_S
+        try:
+            return self.runner.run(coro, timeout=wait)
+        except TimeoutError as error:
+            if isinstance(error, JobTimeoutError):
+                raise
+            raise JobTimeoutError(
+                f"the batch did not return within timeout={limit} s; it was abandoned (jobs "
+                "already created are re-attached by the journal when it runs again)."
+            ) from None

@@ -13,8 +13,10 @@ any batch digest, so a resumed run re-attaches to the jobs it paid for whatever 
 in now.
 
 Storage is sqlite in WAL mode (safe for concurrent processes), in the user cache directory by
-default, with the directory ``0o700`` and the files ``0o600``. Results are stored as JSON (no
-pickle); no API key is ever stored.
+default, the files ``0o600`` (a folder it creates is ``0o700``; an existing one keeps its
+mode). Results are stored as JSON (no pickle); no API key is ever stored. Every row is
+validated when read: a corrupt one raises :class:`~.JournalError` naming the file and the fix,
+never a wrong result; the schema version is the file's ``PRAGMA user_version``.
 
 A job being created is *claimed* by its creator (``host:pid:token``). Another process waits for
 the claim to resolve, or takes it over when the owner died (same host, pid gone) or its lease
@@ -55,6 +57,7 @@ from pennylane_qnative.exceptions import JournalError
 from pennylane_qnative.execution.result_store import switch_to_wal
 
 __all__ = [
+    "SCHEMA_VERSION",
     "ChunkRecord",
     "ChunkState",
     "Claim",
@@ -62,6 +65,15 @@ __all__ = [
     "batch_digest",
     "default_journal_path",
 ]
+
+SCHEMA_VERSION = 1
+"""The journal's schema, in the file as ``PRAGMA user_version`` (0: a file of an earlier
+release, the same schema, upgraded on open)."""
+_MOVE_ASIDE = (
+    "Move the file aside (e.g. rename it to *.corrupt) and run again: a new journal is created, "
+    "and the jobs the old one recorded, already paid for, are listed by `qnative jobs list "
+    "--journal <moved file>`."
+)
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS batches (
@@ -172,21 +184,70 @@ def _pid_alive(pid: int) -> bool:
     return True
 
 
+def _results(text: Any, n_circuits: int) -> list[dict[int, float]]:
+    """The stored results of a job: one probability map per circuit (validated)."""
+    data = json.loads(text)
+    if not isinstance(data, list) or len(data) != n_circuits:
+        raise ValueError(f"results are not a list of {n_circuits} maps")
+    results = []
+    for item in data:
+        if not isinstance(item, dict):
+            raise ValueError("a result is not a map")
+        probabilities = {int(k): float(v) for k, v in item.items()}
+        if any(k < 0 or not 0.0 <= v <= 1.0 + 1e-9 for k, v in probabilities.items()):
+            raise ValueError("a result holds a negative outcome or a probability outside [0, 1]")
+        results.append(probabilities)
+    return results
+
+
+def _text(row: sqlite3.Row, column: str, *, optional: bool) -> str | None:
+    value = row[column]
+    if (value is None and optional) or (isinstance(value, str) and value):
+        return value
+    raise ValueError(f"{column} is {value!r}")
+
+
 def _row_to_chunk(row: sqlite3.Row) -> ChunkRecord:
-    results = None
-    if row["results"] is not None:
-        results = [{int(k): float(v) for k, v in r.items()} for r in json.loads(row["results"])]
+    """A chunk row, validated (``ValueError``/``TypeError``/``KeyError`` saying what is wrong)."""
+    index, start, stop = row["idx"], row["start"], row["stop"]
+    if not all(type(v) is int for v in (index, start, stop)) or not 0 <= start < stop:
+        raise ValueError(f"idx/start/stop are {index!r}/{start!r}/{stop!r}")
+    state = ChunkState(row["state"])
+    job_id = _text(row, "job_id", optional=True)
+    if job_id is None and state in (ChunkState.SUBMITTED, ChunkState.COMPLETED):
+        raise ValueError(f"a {state.value} job has no job id")
+    results = None if row["results"] is None else _results(row["results"], stop - start)
+    if results is None and state is ChunkState.COMPLETED:
+        raise ValueError("a completed job has no results")
     return ChunkRecord(
-        index=row["idx"],
-        start=row["start"],
-        stop=row["stop"],
-        client_id=row["client_id"],
-        state=ChunkState(row["state"]),
-        job_id=row["job_id"],
-        owner=row["owner"],
+        index=index,
+        start=start,
+        stop=stop,
+        client_id=_text(row, "client_id", optional=False),
+        state=state,
+        job_id=job_id,
+        owner=_text(row, "owner", optional=True),
         results=results,
-        error=row["error"],
+        error=_text(row, "error", optional=True),
     )
+
+
+def _summary(row: sqlite3.Row) -> dict[str, Any]:
+    """What ``qnative jobs list`` shows of a row, corrupt or not."""
+    try:
+        chunk: ChunkRecord | None = _row_to_chunk(row)
+    except (KeyError, TypeError, ValueError):
+        chunk = None
+    job_id = row["job_id"] if isinstance(row["job_id"], str) else None
+    return {
+        "batch": str(row["digest"])[:12],
+        "index": row["idx"],
+        "job_id": job_id,
+        "state": "corrupt" if chunk is None else chunk.state.value,
+        "circuits": 0 if chunk is None else chunk.stop - chunk.start,
+        "error": None if chunk is None else chunk.error,
+        "updated_at": row["updated_at"] if isinstance(row["updated_at"], int | float) else 0.0,
+    }
 
 
 class Journal:
@@ -220,11 +281,23 @@ class Journal:
             self._db.row_factory = sqlite3.Row
             switch_to_wal(self._db, busy_timeout_s)
             self._db.execute("PRAGMA synchronous=NORMAL")
+            self._check_version()
             self._db.executescript(_SCHEMA)
+            self._db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
             for suffix in ("-wal", "-shm"):
                 side = self.path.with_name(self.path.name + suffix)
-                if side.exists():
+                with contextlib.suppress(OSError):  # sqlite copies the file's mode anyway
                     os.chmod(side, 0o600)
+        except sqlite3.DatabaseError as error:
+            if isinstance(error, sqlite3.OperationalError):  # not opened, locked: not corrupt
+                raise JournalError(
+                    f"cannot open the job journal at {self.path}: {error}; pass journal_path= "
+                    "to a writable location or disable the journal."
+                ) from error
+            raise JournalError(
+                f"the job journal {self.path} cannot be read ({error}): the file is corrupt or "
+                f"not a journal. {_MOVE_ASIDE}"
+            ) from None
         except (OSError, sqlite3.Error) as error:
             raise JournalError(
                 f"cannot open the job journal at {self.path}: {error}; pass journal_path= "
@@ -262,9 +335,44 @@ class Journal:
                     "space and permissions, or pass another journal_path."
                 ) from error
 
+    def _check_version(self) -> None:
+        version = self._db.execute("PRAGMA user_version").fetchone()[0]
+        if version > SCHEMA_VERSION:
+            raise JournalError(
+                f"the job journal {self.path} has schema version {version}, newer than this "
+                f"release's {SCHEMA_VERSION}: upgrade pennylane-qnative, or pass another "
+                "journal_path."
+            )
+
+    def _decode(self, row: sqlite3.Row) -> ChunkRecord:
+        """A chunk row as a record; a corrupt one raises :class:`~.JournalError`."""
+        try:
+            return _row_to_chunk(row)
+        except (KeyError, TypeError, ValueError) as error:
+            where = f"batch {str(row['digest'])[:12]}, job {row['idx']!r}"
+            raise JournalError(
+                f"the job journal {self.path} holds a corrupt record ({where}: {error}). "
+                f"{_MOVE_ASIDE}"
+            ) from None
+
+    @contextlib.contextmanager
+    def _read(self) -> Iterator[sqlite3.Connection]:
+        with self._lock:
+            try:
+                yield self._db
+            except sqlite3.Error as error:
+                fix = (
+                    "check the disk and permissions, and retry"
+                    if isinstance(error, sqlite3.OperationalError)
+                    else _MOVE_ASIDE
+                )
+                raise JournalError(
+                    f"the job journal {self.path} cannot be read ({error}). {fix}"
+                ) from None
+
     def _chunks(self, db: sqlite3.Connection, digest: str) -> list[ChunkRecord]:
         rows = db.execute("SELECT * FROM chunks WHERE digest = ? ORDER BY idx", (digest,))
-        return [_row_to_chunk(r) for r in rows.fetchall()]
+        return [self._decode(r) for r in rows.fetchall()]
 
     @staticmethod
     def new_owner() -> str:
@@ -302,35 +410,25 @@ class Journal:
 
     def batch(self, digest: str) -> list[ChunkRecord]:
         """The jobs of a batch (empty if unknown)."""
-        with self._lock:
-            return self._chunks(self._db, digest)
+        with self._read() as db:
+            return self._chunks(db, digest)
 
     def recent(self, limit: int = 20) -> list[dict[str, Any]]:
-        """The most recently updated jobs: digest, index, job id, state, circuits, time."""
-        query = (
-            "SELECT digest, idx, job_id, state, start, stop, error, updated_at FROM chunks "
-            "ORDER BY updated_at DESC LIMIT ?"
-        )
-        with self._lock:
-            rows = self._db.execute(query, (limit,)).fetchall()
-        return [
-            {
-                "batch": row["digest"][:12],
-                "index": row["idx"],
-                "job_id": row["job_id"],
-                "state": row["state"],
-                "circuits": row["stop"] - row["start"],
-                "error": row["error"],
-                "updated_at": row["updated_at"],
-            }
-            for row in rows
-        ]
+        """The most recently updated jobs: digest, index, job id, state, circuits, time.
+
+        Readable even when some rows are corrupt (their state is ``"corrupt"``): this is what
+        ``qnative jobs list`` shows of a journal moved aside.
+        """
+        query = "SELECT * FROM chunks ORDER BY updated_at DESC LIMIT ?"
+        with self._read() as db:
+            rows = db.execute(query, (limit,)).fetchall()
+        return [_summary(row) for row in rows]
 
     def find(self, job_id: str) -> ChunkRecord | None:
         """The journal record of ``job_id`` (with its stored results), or ``None``."""
-        with self._lock:
-            row = self._db.execute("SELECT * FROM chunks WHERE job_id = ?", (job_id,)).fetchone()
-        return None if row is None else _row_to_chunk(row)
+        with self._read() as db:
+            row = db.execute("SELECT * FROM chunks WHERE job_id = ?", (job_id,)).fetchone()
+        return None if row is None else self._decode(row)
 
     def _stale(self, owner: str | None, lease_at: float | None) -> bool:
         if owner is None or lease_at is None or time.time() - lease_at > self.lease_s:
@@ -352,7 +450,7 @@ class Journal:
             ).fetchone()
             if row is None:
                 raise JournalError(f"batch {digest[:12]} has no job {index}; it was not opened.")
-            state = ChunkState(row["state"])
+            state = self._decode(row).state
             if state is ChunkState.CREATING and not self._stale(row["owner"], row["lease_at"]):
                 return None
             if state not in (ChunkState.PLANNED, ChunkState.CREATING, ChunkState.FAILED):
@@ -363,7 +461,7 @@ class Journal:
                 "job_id = NULL, error = NULL, updated_at = ? WHERE digest = ? AND idx = ?",
                 (ChunkState.CREATING, owner, time.time(), client_id, time.time(), digest, index),
             )
-            chunk = _row_to_chunk(
+            chunk = self._decode(
                 db.execute(
                     "SELECT * FROM chunks WHERE digest = ? AND idx = ?", (digest, index)
                 ).fetchone()
@@ -416,8 +514,8 @@ class Journal:
 
     def session(self, key: str) -> str | None:
         """The session recorded under ``key`` and not ended by us, or ``None``."""
-        with self._lock:
-            row = self._db.execute(
+        with self._read() as db:
+            row = db.execute(
                 "SELECT session_id FROM sessions WHERE key = ? AND ended_at IS NULL", (key,)
             ).fetchone()
         return None if row is None else str(row["session_id"])

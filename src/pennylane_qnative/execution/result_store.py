@@ -17,6 +17,8 @@ True
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
 import json
 import logging
 import os
@@ -66,9 +68,9 @@ class ResultStore:
     """Key -> JSON value, in one sqlite file, bounded by entries, bytes and age.
 
     When a write takes the store past ``max_entries`` or ``max_bytes``, the least recently
-    used values are dropped; a value older than ``max_age_s`` is a miss (and dropped). A row
-    that does not decode (a corrupt file) is a logged miss and is dropped, never a wrong
-    result.
+    used values are dropped; a value older than ``max_age_s`` is a miss (and dropped). Each
+    row carries the SHA-256 of its text: a row whose checksum or JSON does not hold (a corrupt
+    file) is a logged miss and is dropped, never a wrong result.
 
     Args:
         path (str | os.PathLike): the database file (created with its directory)
@@ -123,53 +125,86 @@ class ResultStore:
             if "stored_at" not in columns:
                 self._db.execute("ALTER TABLE results ADD COLUMN stored_at REAL")
                 self._db.execute("UPDATE results SET stored_at = ?", (time.time(),))
+            if "checksum" not in columns:  # rows of earlier versions have none: decoded only
+                self._db.execute("ALTER TABLE results ADD COLUMN checksum TEXT")
             self._db.commit()
         except (OSError, sqlite3.Error) as error:
             raise JournalError(
-                f"cannot open the result store {self.path} ({error}); pass another path or "
-                "disable the persistent cache."
+                f"cannot open the result store {self.path} ({error}); it is only a cache: "
+                "delete it (or move it aside), pass another path, or disable the persistent "
+                "cache."
             ) from error
 
     def __repr__(self) -> str:
         return f"ResultStore({str(self.path)!r})"
 
     def get(self, key: str) -> Any:
-        """The stored value, or ``None`` (also for an expired or corrupt one)."""
+        """The stored value, or ``None`` (also for an expired or corrupt one, which is dropped).
+
+        A row is corrupt when its checksum (SHA-256 of the stored text) does not match or its
+        text is not JSON; a corrupt row, or a file sqlite cannot read, is a logged miss.
+        """
         now = time.time()
         with self._lock:
-            row = self._db.execute(
-                "SELECT value, stored_at FROM results WHERE key = ?", (key,)
-            ).fetchone()
-            if row is None:
-                return None
-            max_age = self.limits[2]
             try:
-                value = (
-                    None if max_age is not None and row[1] < now - max_age else json.loads(row[0])
-                )
-            except ValueError:
-                logger.warning("corrupt row in the result store %s: dropped (a miss)", self.path)
-                value = None
+                return self._get(key, now)
+            except sqlite3.Error as error:
+                logger.warning("result store %s unreadable (%s): a miss", self.path, error)
+                return None
+
+    def _get(self, key: str, now: float) -> Any:
+        row = self._db.execute(
+            "SELECT value, stored_at, checksum FROM results WHERE key = ?", (key,)
+        ).fetchone()
+        if row is None:
+            return None
+        text, stored_at, checksum = row
+        max_age = self.limits[2]
+        value = None
+        if max_age is None or stored_at is None or stored_at >= now - max_age:
+            value = _decode(text, checksum)
             if value is None:
-                self._db.execute("DELETE FROM results WHERE key = ?", (key,))
-            else:
-                self._db.execute("UPDATE results SET used_at = ? WHERE key = ?", (now, key))
-            self._db.commit()
+                logger.warning(
+                    "corrupt row %s in the result store %s: dropped (a miss; it is rewritten "
+                    "when the result is computed again)",
+                    key[:16],
+                    self.path,
+                )
+        if value is None:
+            self._db.execute("DELETE FROM results WHERE key = ?", (key,))
+        else:
+            self._db.execute("UPDATE results SET used_at = ? WHERE key = ?", (now, key))
+        self._db.commit()
         return value
+
+    def discard(self, key: str) -> None:
+        """Drop the value under ``key`` (a value its reader found invalid)."""
+        with self._lock:
+            self._db.execute("DELETE FROM results WHERE key = ?", (key,))
+            self._db.commit()
 
     def put(self, key: str, value: Any) -> None:
         """Store ``value`` (JSON-serialisable) under ``key``, replacing any previous one, then
-        drop the least recently used values beyond the limits."""
+        drop the least recently used values beyond the limits.
+
+        A write the file refuses (disk full, a corrupt file) is logged and skipped: the store
+        is a cache, the result is still returned to its caller.
+        """
         text = json.dumps(value, allow_nan=False)
         now = time.time()
         with self._lock:
-            self._db.execute(
-                "INSERT OR REPLACE INTO results (key, value, bytes, used_at, stored_at) "
-                "VALUES (?, ?, ?, ?, ?)",
-                (key, text, len(text), now, now),
-            )
-            self._evict()
-            self._db.commit()
+            try:
+                self._db.execute(
+                    "INSERT OR REPLACE INTO results "
+                    "(key, value, bytes, used_at, stored_at, checksum) VALUES (?, ?, ?, ?, ?, ?)",
+                    (key, text, len(text), now, now, _checksum(text)),
+                )
+                self._evict()
+                self._db.commit()
+            except sqlite3.Error as error:
+                logger.warning("result store %s not written (%s): skipped", self.path, error)
+                with contextlib.suppress(sqlite3.Error):
+                    self._db.rollback()
 
     def _evict(self) -> None:
         max_entries, max_bytes, _ = self.limits
@@ -220,6 +255,20 @@ class ResultStore:
         """Close the database."""
         with self._lock:
             self._db.close()
+
+
+def _checksum(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def _decode(text: Any, checksum: str | None) -> Any:
+    """The JSON value of a stored row, or ``None`` when the row is corrupt."""
+    if not isinstance(text, str) or (checksum is not None and checksum != _checksum(text)):
+        return None
+    try:
+        return json.loads(text)
+    except ValueError:
+        return None
 
 
 def _reopen(path: Path, max_entries: int, max_bytes: int, max_age_s: float | None) -> ResultStore:

@@ -13,10 +13,10 @@ import concurrent.futures
 import contextlib
 import logging
 import threading
-from collections.abc import Coroutine
+from collections.abc import Awaitable, Coroutine, Sequence
 from typing import Any, TypeVar
 
-__all__ = ["EventLoopRunner", "shared_runner"]
+__all__ = ["EventLoopRunner", "gather_or_cancel", "shared_runner"]
 
 logger = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -129,6 +129,18 @@ class EventLoopRunner:
             asyncio.run_coroutine_threadsafe(_cancel_all(), loop).result(5.0)
         loop.call_soon_threadsafe(loop.stop)
         thread.join(5.0)
+
+
+async def gather_or_cancel(coros: Sequence[Awaitable[T]]) -> list[T]:
+    """Like :func:`asyncio.gather`, but the first error cancels the remaining tasks."""
+    tasks = [asyncio.ensure_future(c) for c in coros]
+    try:
+        return list(await asyncio.gather(*tasks))
+    except BaseException:
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        raise
 
 
 _shared_runner: EventLoopRunner | None = None

@@ -38,6 +38,7 @@ from typing import Any
 from pennylane_qnative.exceptions import IonQError, QnativeError
 from pennylane_qnative.execution.journal import Journal
 from pennylane_qnative.ionq.client import IonQClient
+from pennylane_qnative.ionq.deadline import within
 from pennylane_qnative.ionq.sessions import SessionLimits
 
 __all__ = ["SessionHandle", "SessionRequest"]
@@ -58,6 +59,10 @@ class SessionRequest:
     join: str | None = None
 
 
+END_TIMEOUT_S = 2.0
+"""The longest ending a session may take (a clean-up: it does not ride out an outage)."""
+
+
 @dataclass(slots=True)
 class _State:
     """What the exit finalizer needs (it must not hold the handle itself)."""
@@ -67,9 +72,14 @@ class _State:
 
 
 def _end_at_exit(client: IonQClient, run: Callable[[Coroutine], Any], state: _State) -> None:
-    if state.session_id is not None and state.owned:
+    session_id = state.session_id
+
+    async def end() -> None:  # the request is made only if the runner runs it
+        await within(END_TIMEOUT_S, client.end_session(session_id or ""))
+
+    if session_id is not None and state.owned:
         with contextlib.suppress(Exception):
-            run(client.end_session(state.session_id))
+            run(end())
             logger.info("session %s ended at exit", state.session_id)
 
 
@@ -200,7 +210,7 @@ class SessionHandle:
         if session_id is None or not owned:
             return
         with contextlib.suppress(QnativeError):
-            await self.client.end_session(session_id)
+            await within(END_TIMEOUT_S, self.client.end_session(session_id))
             logger.info("session %s ended", session_id)
         if self.journal is not None:
             with contextlib.suppress(QnativeError):

@@ -9,6 +9,8 @@ This package knows nothing of PennyLane and imports none of it.
 * :mod:`~pennylane_qnative.ionq.pricing` — the rate card and cost estimator.
 * :mod:`~pennylane_qnative.ionq.retry` — :class:`RetryPolicy`, :class:`PollPolicy` and their
   backoff schedules.
+* :mod:`~pennylane_qnative.ionq.deadline` — the deadline model: one instant bounds every
+  request, retry and poll of a call (``timeout=``).
 """
 
 from pennylane_qnative.ionq.client import DEFAULT_API_URL, IonQClient

@@ -32,7 +32,7 @@ import os
 import random
 import time
 import uuid
-from collections.abc import AsyncIterator, Callable, Generator, Mapping
+from collections.abc import AsyncIterator, Generator, Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -40,17 +40,13 @@ import httpx
 
 from pennylane_qnative.exceptions import (
     ConfigurationError,
-    IonQAuthenticationError,
     IonQError,
-    IonQNotFoundError,
-    IonQPermissionError,
     IonQRateLimitError,
-    IonQRequestError,
     IonQServerError,
-    JobCancelledError,
-    JobFailedError,
     JobTimeoutError,
 )
+from pennylane_qnative.ionq.deadline import bounded_timeout, current_deadline, time_left
+from pennylane_qnative.ionq.errors import check_terminal, error_from_response, message_of
 from pennylane_qnative.ionq.models import (
     CLIENT_ID_KEY,
     CostEstimate,
@@ -66,10 +62,9 @@ from pennylane_qnative.ionq.models import (
 from pennylane_qnative.ionq.retry import (
     PollPolicy,
     RetryPolicy,
+    RetryState,
     is_retryable_status,
-    parse_retry_after,
     poll_delay,
-    retry_delay,
 )
 from pennylane_qnative.ionq.sessions import SessionsAPI, is_session_refusal, session_refusal
 
@@ -127,69 +122,6 @@ class _ApiKeyAuth(httpx.Auth):
         return text.replace(self._key, "***") if len(self._key) >= 4 else text
 
 
-_ERRORS: dict[int, type[IonQError]] = {
-    400: IonQRequestError,
-    401: IonQAuthenticationError,
-    403: IonQPermissionError,
-    404: IonQNotFoundError,
-    413: IonQRequestError,
-    422: IonQRequestError,
-    429: IonQRateLimitError,
-}
-_ADVICE: dict[type[IonQError], str] = {
-    IonQAuthenticationError: "check api_key / IONQ_API_KEY",
-    IonQPermissionError: "use a key allowed to do this, or another backend",
-    IonQNotFoundError: "check the job id (deleted jobs are gone)",
-    IonQRequestError: "fix the request (see the message), or split the batch if it is too large",
-    IonQRateLimitError: "slow down or ask IonQ for a higher limit",
-    IonQServerError: "retry later; see https://status.ionq.co",
-}
-
-
-def _message_of(response: httpx.Response) -> str:
-    try:
-        body = response.json()
-    except ValueError:
-        body = None
-    if isinstance(body, Mapping):
-        error = body.get("error")
-        if isinstance(error, Mapping):  # {"error": {"type", "message"}}
-            return str(error.get("message") or error.get("type") or "")
-        return str(body.get("message") or error or "")
-    return response.reason_phrase or "non-JSON error body"
-
-
-def error_from_response(
-    response: httpx.Response,
-    *,
-    job_id: str | None = None,
-    redact: Callable[[str], str] = str,
-) -> IonQError:
-    """The exception of our hierarchy for an error response (pure; no I/O).
-
-    Args:
-        response (httpx.Response): a response with status >= 400
-        job_id (str | None): the job concerned, if any
-        redact (Callable[[str], str]): scrubs secrets from the server's message
-
-    Returns:
-        IonQError: the matching subclass, carrying ``job_id`` and ``status_code``
-    """
-    status = response.status_code
-    cls = _ERRORS.get(status, IonQServerError if status >= 500 else IonQRequestError)
-    method, path = response.request.method, response.request.url.path
-    message = (
-        f"IonQ answered {method} {path} with {status}: {redact(_message_of(response)[:500])}; "
-        f"{_ADVICE.get(cls, 'see the message')}."
-    )
-    if cls is IonQRateLimitError:
-        retry_after = parse_retry_after(response.headers.get("Retry-After"))
-        return IonQRateLimitError(
-            message, retry_after=retry_after, job_id=job_id, status_code=status
-        )
-    return cls(message, job_id=job_id, status_code=status)
-
-
 class _ConnectionFailedError(IonQServerError):
     """The connection broke; ``sent`` says whether the request may have reached the server."""
 
@@ -214,7 +146,8 @@ class IonQClient(SessionsAPI):
         api_key (str | None): the key; default ``$IONQ_API_KEY`` or ``$PENNYLANE_IONQ_API_KEY``
         api_url (str | None): base URL including the version; default ``$IONQ_API_URL`` or
             ``https://api.ionq.co/v0.4`` (the emulator: ``<emulator url>/v0.4``)
-        timeout (httpx.Timeout | float): per-request timeouts
+        timeout (httpx.Timeout | float): per-request timeouts (inside a deadline scope each
+            is cut to the time left: :mod:`~pennylane_qnative.ionq.deadline`)
         retry (RetryPolicy): retries of idempotent requests (and of unsent job creations)
         poll (PollPolicy): status polling schedule of :meth:`wait_for_job`
         max_connections (int): connection pool size
@@ -283,15 +216,37 @@ class IonQClient(SessionsAPI):
             return str(httpx.URL(self.api_url).join(path))
         return path
 
+    def _where(self, method: str, path: str) -> str:
+        """``METHOD url`` of a request for messages (user-info of the URL removed)."""
+        url = httpx.URL(path if "://" in path else f"{self.api_url}/{path.lstrip('/')}")
+        return f"{method} {url.copy_with(username=None, password=None)}"
+
+    def _expired(self, method: str, path: str, job_id: str | None, note: str) -> JobTimeoutError:
+        return JobTimeoutError(
+            f"{self._where(method, path)} {note} before the deadline (timeout=) passed; raise "
+            "timeout=, check the service (https://status.ionq.co) or api_url, and run again "
+            "(jobs already created are re-attached by the journal).",
+            job_id=job_id,
+        )
+
     async def _send_once(
         self, method: str, path: str, *, job_id: str | None = None, **kwargs: Any
     ) -> httpx.Response:
-        """One attempt; a transport error becomes :class:`_ConnectionFailedError` (no chaining)."""
-        start = time.perf_counter()
+        """One attempt, cut at the deadline (:mod:`~pennylane_qnative.ionq.deadline`); a
+        transport error becomes :class:`_ConnectionFailedError` (no chaining)."""
+        start, left = time.perf_counter(), time_left()
+        if left is not None and left <= 0:
+            raise self._expired(method, path, job_id, "was not sent")
         kind = _endpoint(method, path)
         self.requests_sent[kind] = self.requests_sent.get(kind, 0) + 1
+        timeout = bounded_timeout(self._http.timeout, left)
         try:
-            response = await self._http.request(method, self._url(path), **kwargs)
+            async with asyncio.timeout(left):
+                response = await self._http.request(
+                    method, self._url(path), timeout=timeout, **kwargs
+                )
+        except TimeoutError:
+            failure: tuple[str, str] | None = None
         except httpx.TransportError as error:
             failure = (type(error).__name__, self._auth.redact(str(error)))
             sent = not isinstance(error, _NOT_SENT)
@@ -302,41 +257,57 @@ class IonQClient(SessionsAPI):
         # Raised outside the ``except`` block so that the httpx error (whose request holds the
         # Authorization header) is not kept as ``__context__``.
         elapsed = (time.perf_counter() - start) * 1e3
-        logger.debug("%s %s -> %s after %.1f ms", method, path, failure[0], elapsed)
-        where = path if "://" in path else f"{self.api_url}/{path.lstrip('/')}"
+        logger.debug("%s %s -> %s after %.1f ms", method, path, failure, elapsed)
+        left = time_left()
+        if failure is None or (left is not None and left <= 0.01):
+            raise self._expired(method, path, job_id, "got no answer")
         raise _ConnectionFailedError(
-            f"{method} {where} failed before a response arrived ({failure[0]}: {failure[1]}); "
-            "check api_url / IONQ_API_URL and the network, or retry later.",
+            f"{self._where(method, path)} failed before a response arrived ({failure[0]}: "
+            f"{failure[1]}); check api_url / IONQ_API_URL and the network, or retry later.",
             job_id=job_id,
             sent=sent,
         )
 
+    async def _backoff(self, state: RetryState, error: IonQError, *, what: tuple[str, str]) -> bool:
+        """Sleep before the next retry; ``False`` when the policy has none left.
+
+        Raises:
+            JobTimeoutError: when the retry could not start before the deadline
+        """
+        delay = state.next_delay(getattr(error, "retry_after", None))
+        if delay is None:
+            return False
+        left = time_left()
+        if left is not None and delay >= left:
+            raise self._expired(
+                *what, error.job_id, f"failed ({error.message}) and cannot be retried"
+            )
+        await asyncio.sleep(delay)
+        return True
+
     async def _request(
         self, method: str, path: str, *, job_id: str | None = None, **kwargs: Any
     ) -> Any:
-        """An idempotent request with retries; returns the decoded JSON body."""
-        for attempt in range(self.retry.max_retries + 1):
-            last = attempt == self.retry.max_retries
+        """An idempotent request with retries (:class:`RetryPolicy`); the decoded JSON body."""
+        state = RetryState(self.retry, self._rng)
+        while True:
             try:
                 response = await self._send_once(method, path, job_id=job_id, **kwargs)
-            except IonQServerError:
-                if last:
-                    raise
-                await asyncio.sleep(retry_delay(self.retry, attempt=attempt, rng=self._rng))
-                continue
-            if response.is_success:
-                try:
-                    return response.json()
-                except ValueError:
-                    response = httpx.Response(502, text="malformed JSON", request=response.request)
-            error = error_from_response(response, job_id=job_id, redact=self._auth.redact)
-            if last or not is_retryable_status(response.status_code, method):
+            except _ConnectionFailedError as broken:
+                error: IonQError = broken
+            else:
+                if response.is_success:
+                    try:
+                        return response.json()
+                    except ValueError:
+                        response = httpx.Response(
+                            502, text="malformed JSON", request=response.request
+                        )
+                error = error_from_response(response, job_id=job_id, redact=self._auth.redact)
+                if not is_retryable_status(response.status_code, method):
+                    raise error
+            if not await self._backoff(state, error, what=(method, path)):
                 raise error
-            after = getattr(error, "retry_after", None)
-            await asyncio.sleep(
-                retry_delay(self.retry, attempt=attempt, rng=self._rng, retry_after=after)
-            )
-        raise AssertionError("unreachable")  # pragma: no cover
 
     # -- jobs ----------------------------------------------------------------------------
 
@@ -375,31 +346,23 @@ class IonQClient(SessionsAPI):
         client_id = client_id or metadata.get(CLIENT_ID_KEY) or uuid.uuid4().hex
         payload["metadata"] = {**metadata, CLIENT_ID_KEY: client_id}
         since = datetime.now().astimezone()
-        error: IonQError | None = None
-        ambiguous = False
-        for attempt in range(self.retry.max_retries + 2):
-            if attempt > self.retry.max_retries and not ambiguous:
-                break
-            if attempt:  # back off first, so that a slow creation becomes visible
-                after = getattr(error, "retry_after", None)
-                await asyncio.sleep(
-                    retry_delay(self.retry, attempt=attempt - 1, rng=self._rng, retry_after=after)
-                )
-            if ambiguous:
-                found = await self.find_job(client_id, since=since)
-                if found is not None:
-                    logger.info("job %s found by client id after a lost create", found.id)
-                    return JobCreated(id=found.id, status=found.status)
-            if attempt > self.retry.max_retries:
-                break
+        state = RetryState(self.retry, self._rng)
+        while True:
+            ambiguous = False
             try:
                 return await self._post_job(payload)
             except _AmbiguousCreateError as lost:
                 error, ambiguous = lost.error, True
             except (IonQRateLimitError, IonQServerError) as retryable:
-                error, ambiguous = retryable, False
-        assert error is not None
-        raise error
+                error = retryable
+            retrying = await self._backoff(state, error, what=("POST", "jobs"))
+            if ambiguous:  # look the client id up before sending the job again
+                found = await self.find_job(client_id, since=since)
+                if found is not None:
+                    logger.info("job %s found by client id after a lost create", found.id)
+                    return JobCreated(id=found.id, status=found.status)
+            if not retrying:
+                raise error
 
     async def _post_job(self, payload: dict[str, Any]) -> JobCreated:
         try:
@@ -415,7 +378,7 @@ class IonQClient(SessionsAPI):
             raise _AmbiguousCreateError(error)
         if payload.get("session_id") and is_session_refusal(error.message):
             raise session_refusal(
-                _message_of(response), session_id=payload["session_id"], status_code=400
+                message_of(response), session_id=payload["session_id"], status_code=400
             )
         raise error
 
@@ -534,13 +497,17 @@ class IonQClient(SessionsAPI):
         Raises:
             JobFailedError: the job ended ``failed`` (IonQ's code and message)
             JobCancelledError: the job ended ``canceled``
-            JobTimeoutError: ``deadline`` passed first (the job is not cancelled here)
+            JobTimeoutError: ``deadline`` (or the current deadline scope's, the earlier)
+                passed first (the job is not cancelled here)
         """
+        scope = current_deadline()
+        if scope is not None:
+            deadline = scope if deadline is None else min(deadline, scope)
         start, overdue = time.monotonic(), 0
         while True:
             job = await self.get_job(job_id)
             if job.status.terminal:
-                return _check_terminal(job)
+                return check_terminal(job)
             now = time.monotonic()
             predicted, elapsed = job.predicted_remaining_s, _elapsed(job, now - start)
             delay = poll_delay(
@@ -587,23 +554,3 @@ def _elapsed(job: Job, local: float) -> float:
         return local
     server = (datetime.now(job.submitted_at.tzinfo) - job.submitted_at).total_seconds()
     return max(server, local)
-
-
-def _check_terminal(job: Job) -> Job:
-    if job.status is JobStatus.FAILED:
-        failure = job.failure
-        code = failure.code if failure else None
-        raise JobFailedError(
-            f"job {job.id} failed with {code}: {failure.message if failure else 'no message'}; "
-            "fix the circuit or resubmit.",
-            code=code,
-            job_id=job.id,
-            status_code=200,
-        )
-    if job.status is JobStatus.CANCELED:
-        raise JobCancelledError(
-            f"job {job.id} was canceled; resubmit the batch to run it.",
-            job_id=job.id,
-            status_code=200,
-        )
-    return job

@@ -1,8 +1,11 @@
 """Backoff schedules: request retries and job polling (pure functions, seedable jitter).
 
-* :class:`RetryPolicy` / :func:`retry_delay` — how long to wait before retrying a request that
-  hit 429, 5xx, 520-529 or a broken connection (exponential with full jitter, ``Retry-After``
-  honoured, capped).
+* :class:`RetryPolicy` / :func:`retry_delay` / :class:`RetryState` — whether and how long to wait
+  before retrying a request that hit 429, 5xx, 520-529 or a broken connection: exponential
+  backoff with full jitter, ``Retry-After`` honoured up to ``retry_after_cap``, retried until
+  ``max_retries`` retries were made or ``outage_s`` seconds passed since the first failure
+  (whichever comes first), and never past the call's deadline
+  (:mod:`pennylane_qnative.ionq.deadline`).
 * :class:`PollPolicy` / :func:`poll_delay` — how long to wait before asking for a job's status
   again: until the job's *predicted* completion when the service predicts one, then a short
   geometric backoff; never less than ``min_interval`` (no busy loop).
@@ -15,6 +18,8 @@
 True
 >>> retry_delay(policy, attempt=0, rng=random.Random(0), retry_after=2.0)
 2.0
+>>> retry_delay(policy, attempt=0, rng=random.Random(0), retry_after=600.0)  # the cap: 60 s
+60.0
 >>> poll_delay(PollPolicy(), elapsed=0.1, predicted_total=1.0, overdue_polls=0)
 0.904
 """
@@ -33,6 +38,7 @@ __all__ = [
     "RETRYABLE_STATUSES",
     "PollPolicy",
     "RetryPolicy",
+    "RetryState",
     "is_retryable_status",
     "parse_retry_after",
     "poll_delay",
@@ -66,32 +72,51 @@ def _check_positive(owner: str, **values: float) -> None:
 class RetryPolicy:
     """How requests are retried.
 
+    A failed request is retried while *both* limits allow it: fewer than ``max_retries``
+    retries were made (``None``: no count limit) and less than ``outage_s`` seconds passed
+    since its first failure. The deadline of the call (``timeout=``) bounds both: a retry that
+    could not start before it is not made (:class:`~.JobTimeoutError`). With the defaults a
+    request rides out a 60 s outage of the service.
+
     Args:
-        max_retries (int): retries after the first attempt (0: never retry)
+        max_retries (int | None): most retries after the first attempt (0: never retry;
+            ``None``: as many as ``outage_s`` allows)
         base_delay (float): seconds before the first retry (before jitter)
         multiplier (float): growth of the delay per retry
-        max_delay (float): cap of one delay, ``Retry-After`` included
+        max_delay (float): cap of one backoff delay
+        retry_after_cap (float): the longest server ``Retry-After`` honoured, seconds (a
+            longer one is waited for this long)
+        outage_s (float): seconds after a request's first failure during which it is retried
 
     Raises:
         ConfigurationError: on a negative value or ``multiplier < 1``
     """
 
-    max_retries: int = 6
+    max_retries: int | None = None
     base_delay: float = 0.1
     multiplier: float = 2.0
     max_delay: float = 10.0
+    retry_after_cap: float = 60.0
+    outage_s: float = 60.0
 
     def __post_init__(self) -> None:
         _check_positive(
             "RetryPolicy",
-            max_retries=self.max_retries,
             base_delay=self.base_delay,
             max_delay=self.max_delay,
+            retry_after_cap=self.retry_after_cap,
+            outage_s=self.outage_s,
         )
-        if not isinstance(self.max_retries, int) or self.multiplier < 1:
+        count = self.max_retries
+        if count is not None and (
+            isinstance(count, bool) or not isinstance(count, int) or count < 0
+        ):
             raise ConfigurationError(
-                "RetryPolicy needs an int max_retries and multiplier >= 1, got "
-                f"{self.max_retries!r} and {self.multiplier!r}."
+                f"RetryPolicy.max_retries must be an int >= 0 or None, got {count!r}."
+            )
+        if not isinstance(self.multiplier, int | float) or not self.multiplier >= 1:
+            raise ConfigurationError(
+                f"RetryPolicy.multiplier must be a number >= 1, got {self.multiplier!r}."
             )
 
 
@@ -100,8 +125,9 @@ def retry_delay(
 ) -> float:
     """Seconds to wait before retry number ``attempt + 1``.
 
-    Full jitter (``U(0, base * multiplier**attempt)``, AWS style) so that many clients hit by
-    the same outage do not retry in lockstep; a ``Retry-After`` from the server is a floor.
+    Full jitter (``U(0, base * multiplier**attempt)`` capped at ``max_delay``, AWS style) so
+    that many clients hit by the same outage do not retry in lockstep; a ``Retry-After`` from
+    the server is a floor, itself capped at ``retry_after_cap``.
 
     Args:
         policy (RetryPolicy): the policy
@@ -110,13 +136,53 @@ def retry_delay(
         retry_after (float | None): the server's ``Retry-After`` in seconds
 
     Returns:
-        float: the delay, in ``[0, policy.max_delay]``
+        float: the delay, in ``[0, max(max_delay, retry_after_cap)]``
     """
     ceiling = min(policy.max_delay, policy.base_delay * policy.multiplier ** min(attempt, 64))
     delay = rng.uniform(0.0, ceiling)
     if retry_after is not None:
-        delay = max(delay, retry_after)
-    return min(delay, policy.max_delay)
+        delay = max(delay, min(retry_after, policy.retry_after_cap))
+    return delay
+
+
+class RetryState:
+    """The retries of one request under a :class:`RetryPolicy` (counts and the outage clock).
+
+    The time since the first failure is the larger of the wall-clock time and the sum of the
+    delays handed out, so the window closes even where sleeping is simulated.
+
+    Args:
+        policy (RetryPolicy): the policy
+        rng (random.Random): the jitter source
+
+    >>> state = RetryState(RetryPolicy(max_retries=2, base_delay=0.0), random.Random(0))
+    >>> [state.next_delay(), state.next_delay(), state.next_delay()]
+    [0.0, 0.0, None]
+    """
+
+    __slots__ = ("_first", "_rng", "_slept", "policy", "retries")
+
+    def __init__(self, policy: RetryPolicy, rng: random.Random) -> None:
+        self.policy = policy
+        self._rng = rng
+        self.retries = 0
+        self._first: float | None = None
+        self._slept = 0.0
+
+    def next_delay(self, retry_after: float | None = None) -> float | None:
+        """After a failure: the delay before the next retry, or ``None`` when none is left."""
+        now = time.monotonic()
+        if self._first is None:
+            self._first = now
+        policy = self.policy
+        if policy.max_retries is not None and self.retries >= policy.max_retries:
+            return None
+        if max(now - self._first, self._slept) >= policy.outage_s:
+            return None
+        delay = retry_delay(policy, attempt=self.retries, rng=self._rng, retry_after=retry_after)
+        self.retries += 1
+        self._slept += delay
+        return delay
 
 
 def parse_retry_after(value: str | None, *, now: float | None = None) -> float | None:

@@ -40,15 +40,20 @@ import pennylane as qp
 from autograd import value_and_grad
 from pennylane import numpy as pnp
 
-from pennylane_qnative.exceptions import ConfigurationError
+from pennylane_qnative.exceptions import CheckpointError, ConfigurationError
 from pennylane_qnative.gradients import AdaptiveGradient
 from pennylane_qnative.gradients.registry import canonical, is_stateful, resolve
 from pennylane_qnative.training.checkpoint import (
+    TRAINER_KEYS,
+    data_fingerprint,
+    device_identity,
     load_checkpoint,
+    mismatches,
     remove_partial_writes,
     save_checkpoint,
 )
 from pennylane_qnative.training.config import TrainingConfig
+from pennylane_qnative.training.counting import counting, device_tracking
 from pennylane_qnative.training.data import ArrayLoader
 from pennylane_qnative.training.direct_step import DirectStep
 from pennylane_qnative.training.losses import LOSSES, accuracy, encode_targets
@@ -62,48 +67,6 @@ __all__ = ["QuantumTrainer"]
 logger = logging.getLogger(__name__)
 
 CHECKPOINT_NAME = "checkpoint.json"
-
-
-class _StepCounter(qp.Tracker):
-    """A device tracker that counts circuits and jobs without PennyLane's resource analysis."""
-
-    record_resources = False
-
-
-@contextlib.contextmanager
-def _tracking(device: Any) -> Iterator[qp.Tracker]:
-    """The device's tracker for a whole fit.
-
-    A user's active ``qp.Tracker`` on the device keeps recording (the counts are read from
-    it); otherwise a light counter is attached once, through ``qp.Tracker``'s own API, and the
-    device's previous tracker is put back when the fit ends.
-    """
-    if device.tracker.active:
-        yield device.tracker
-        return
-    previous = device.tracker
-    counter = _StepCounter(device)
-    counter.active = True
-    try:
-        yield counter
-    finally:
-        counter.active = False
-        device.tracker = previous
-
-
-@contextlib.contextmanager
-def _counting(tracker: qp.Tracker) -> Iterator[dict[str, float]]:
-    """Yield a dict filled, on exit, with what ``tracker`` recorded during the block."""
-    counts: dict[str, float] = {}
-    before = dict(tracker.totals)
-    try:
-        yield counts
-    finally:
-        counts.update(_delta(tracker.totals, before))
-
-
-def _delta(after: Mapping[str, Any], before: Mapping[str, Any]) -> dict[str, float]:
-    return {k: v - before.get(k, 0) for k, v in after.items() if isinstance(v, int | float)}
 
 
 class QuantumTrainer:
@@ -200,12 +163,12 @@ class QuantumTrainer:
         run = _RunState.fresh(model, self.config)
         self.tracker = PerformanceTracker()
         if isinstance(loader, ArrayLoader):
-            run.data_seed = loader.seed
+            run.data_seed, run.data = loader.seed, data_fingerprint(loader.X, loader.y)
         if resume:
             run = self._restore(model, run, loader)
         bar = self._progress_bar(epochs, loader)
         try:
-            with _tracking(self.device) as tracker:
+            with device_tracking(self.device) as tracker:
                 self._epochs(model, step, run, loader, epochs, validation_data, tracker, bar)
         finally:
             if bar is not None:
@@ -223,7 +186,7 @@ class QuantumTrainer:
                 self._step(model, step, run, (epoch, index), (batch_x, batch_y), tracker)
                 self._after_step(model, run, epoch, index + 1, bar)
             if validation_data is not None:
-                with _counting(tracker) as counts:
+                with counting(tracker) as counts:
                     metrics = self.evaluate(model, *validation_data)
                 self.tracker.log_evaluation(
                     epoch,
@@ -327,7 +290,7 @@ class QuantumTrainer:
         # the shots of a step are drawn from a seed of the run and the step: exact resumes
         seed = None if self.config.seed is None else _step_seed(self.config.seed, run.step)
         start = time.perf_counter()
-        with _counting(tracker) as counts:
+        with counting(tracker) as counts:
             if isinstance(step, DirectStep):
                 weights = np.asarray(model.quantum_layer.parameters, dtype=float)
                 outputs, jacobian = step(weights, X, seed=seed, run_id=run.run_id)
@@ -465,29 +428,29 @@ class QuantumTrainer:
             "tracker": self.tracker.state_dict(),
             "data_seed": run.data_seed,
             "run_id": run.run_id,
+            "data": run.data,
+            "device": device_identity(self.device),
         }
         save_checkpoint(self.output_dir / CHECKPOINT_NAME, state)
 
     def _restore(self, model: QuantumModel, run: _RunState, loader: Any) -> _RunState:
+        """Continue from the checkpoint, refusing one that is malformed or from another run
+        (config, device, data: :class:`~.CheckpointError` naming what differs)."""
         if self.output_dir is None:
             raise ConfigurationError("resume=True needs output_dir= (where the checkpoint is).")
         path = self.output_dir / CHECKPOINT_NAME
         if not path.exists():
             logger.info("no checkpoint at %s: starting a new run", path)
             return run
-        state = load_checkpoint(path)
+        state = load_checkpoint(path, required=TRAINER_KEYS)
+        self._check_same_run(path, state, run, model)
         remove_partial_writes(path)  # a run killed while writing its checkpoint
-        saved = TrainingConfig.from_dict(state["config"])
-        if dataclasses.replace(saved, epochs=self.config.epochs) != self.config:
-            raise ConfigurationError(
-                f"the checkpoint at {path} was written with a different TrainingConfig "
-                f"({saved}); resume with the same settings or use a new output_dir."
-            )
-        model.quantum_layer.parameters = np.asarray(state["parameters"], dtype=float)
-        run.opt_state = state_from_dict(state["optimizer"])
-        if state["gradient"] is not None:
-            self.gradient.load_state_dict(state["gradient"])
-        self.tracker.load_state_dict(state["tracker"])
+        with _reading(path):
+            model.quantum_layer.parameters = np.asarray(state["parameters"], dtype=float)
+            run.opt_state = _checked_optimizer(state["optimizer"], model)
+            if state["gradient"] is not None:
+                self.gradient.load_state_dict(state["gradient"])
+            self.tracker.load_state_dict(state["tracker"])
         run.run_id = state.get("run_id") or run.run_id  # the killed run's jobs are re-attached
         if isinstance(loader, ArrayLoader) and state.get("data_seed") is not None:
             loader.seed = state["data_seed"]  # the killed run's order, even with seed=None
@@ -498,6 +461,27 @@ class QuantumTrainer:
         )
         logger.info("resumed from %s at epoch %d, batch %d", path, run.epoch, run.batch_in_epoch)
         return run
+
+    def _check_same_run(self, path: Path, state: dict, run: _RunState, model: QuantumModel):
+        with _reading(path):
+            saved = TrainingConfig.from_dict(state["config"])
+        differs = mismatches(
+            dataclasses.replace(saved, epochs=self.config.epochs).to_dict(), self.config.to_dict()
+        )
+        shape = np.shape(state["parameters"])
+        if shape != np.shape(model.quantum_layer.parameters):
+            differs.append(f"parameters shape: {shape} -> {model.quantum_layer.parameters.shape}")
+        for key, current in (("device", device_identity(self.device)), ("data", run.data)):
+            if current is not None and state.get(key) is None:
+                logger.warning("checkpoint %s predates %s checks: not compared", path, key)
+            elif current is not None:
+                differs += [f"{key} {d}" for d in mismatches(state[key], current)]
+        if differs:
+            raise CheckpointError(
+                f"the checkpoint at {path} does not match this run: different TrainingConfig, "
+                f"device or data ({'; '.join(differs)}); resume with the same ones, or use a new "
+                "output_dir."
+            )
 
     def _progress_bar(self, epochs: int, loader: Any):
         if not self.progress:
@@ -524,6 +508,7 @@ class _RunState:
     optimizer: Any
     opt_state: Any
     data_seed: int | None = None
+    data: dict[str, Any] | None = None
     run_id: str = dataclasses.field(default_factory=lambda: uuid.uuid4().hex)
 
     @classmethod
@@ -568,6 +553,30 @@ def _make_device(device_or_name: Any, config: TrainingConfig, kwargs: dict[str, 
             f"device {device_or_name!r} cannot be built ({error}); use a registered device "
             "name such as 'qnative.simulator', or pass a device you built."
         ) from None
+
+
+@contextlib.contextmanager
+def _reading(path: Path) -> Iterator[None]:
+    """Turn what a malformed checkpoint raises while it is applied into a CheckpointError."""
+    try:
+        yield
+    except CheckpointError:
+        raise
+    except (AttributeError, KeyError, IndexError, TypeError, ValueError) as error:
+        raise CheckpointError(
+            f"checkpoint {path} is malformed ({type(error).__name__}: {error}); delete it (or "
+            "use another output_dir) to start a new run."
+        ) from None
+
+
+def _checked_optimizer(data: dict[str, Any], model: QuantumModel) -> Any:
+    """The optimiser state of a checkpoint, its arrays shaped like the parameters."""
+    opt_state = state_from_dict(data)
+    shape = np.shape(model.quantum_layer.parameters)
+    for name, value in zip(opt_state._fields, opt_state, strict=True):
+        if isinstance(value, np.ndarray) and value.ndim and value.shape != shape:
+            raise ValueError(f"optimizer state {name!r} has shape {value.shape}, not {shape}")
+    return opt_state
 
 
 def _is_ours(device: Any) -> bool:
