@@ -123,6 +123,8 @@ API_SECTIONS: list[tuple[str, list[str]]] = [
             f"{PACKAGE}.ionq.retry",
             f"{PACKAGE}.ionq.sessions",
             f"{PACKAGE}.ionq.urls",
+            f"{PACKAGE}.ionq.deadline",
+            f"{PACKAGE}.ionq.errors",
         ],
     ),
     (
