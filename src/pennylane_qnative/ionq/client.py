@@ -67,6 +67,7 @@ from pennylane_qnative.ionq.retry import (
     poll_delay,
 )
 from pennylane_qnative.ionq.sessions import SessionsAPI, is_session_refusal, session_refusal
+from pennylane_qnative.ionq.urls import without_userinfo
 
 __all__ = [
     "API_KEY_ENVS",
@@ -175,7 +176,7 @@ class IonQClient(SessionsAPI):
             raise ConfigurationError(
                 "No IonQ API key: pass api_key=... or set IONQ_API_KEY (or PENNYLANE_IONQ_API_KEY)."
             )
-        self.api_url = resolve_api_url(api_url)
+        self.api_url = without_userinfo(resolve_api_url(api_url))  # a key there is never shown
         self.retry = retry or RetryPolicy()
         self.poll = poll or PollPolicy()
         self._auth = _ApiKeyAuth(key)
