@@ -47,14 +47,17 @@ SHOTS_FOR_COST = 1000
 GATES = GateCounts(one_qubit=40, two_qubit=14)
 
 
-def start_emulator(port: int, profile: str = "cloud-simulator") -> tuple[subprocess.Popen, str]:
+def start_emulator(
+    port: int, profile: str = "cloud-simulator", *extra: str, key: str = KEY
+) -> tuple[subprocess.Popen, str]:
+    """An emulator process on loopback (``extra``: more command-line options)."""
     if port == 0:
         with socket.socket() as s:
             s.bind(("127.0.0.1", 0))
             port = s.getsockname()[1]
-    command = ["qnative-ionq-emulator", "--port", str(port), "--profile", profile]
+    command = ["qnative-ionq-emulator", "--port", str(port), "--profile", profile, *extra]
     process = subprocess.Popen(
-        [*command, "--api-key", KEY], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        [*command, "--api-key", key], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
     )
     url = f"http://127.0.0.1:{port}"
     for _ in range(100):

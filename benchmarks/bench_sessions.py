@@ -25,7 +25,6 @@ Usage: ``python benchmarks/bench_sessions.py [--steps 10] [--queue 6.0] [--skip-
 from __future__ import annotations
 
 import argparse
-import socket
 import subprocess
 import sys
 import tempfile
@@ -33,6 +32,7 @@ import time
 from datetime import datetime
 from pathlib import Path
 
+import bench_ionq
 import httpx
 import numpy as np
 import pennylane as qp
@@ -53,24 +53,11 @@ VALIDATION_S = 0.05
 
 
 def start_emulator(queue_s: float) -> tuple[subprocess.Popen, str]:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    command = [
-        "qnative-ionq-emulator", "--port", str(port), "--profile", "qpu", "--api-key", KEY,
-        "--queue-delay", str(queue_s), "--validation-delay", str(VALIDATION_S),
+    return bench_ionq.start_emulator(
+        0, "qpu", "--queue-delay", str(queue_s), "--validation-delay", str(VALIDATION_S),
         "--exec-per-circuit", "0", "--exec-per-shot", str(EXEC_PER_SHOT_S),
-        "--log-level", "WARNING",
-    ]  # fmt: skip
-    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    url = f"http://127.0.0.1:{port}"
-    for _ in range(100):
-        try:
-            httpx.get(url + "/v0.4/backends", timeout=1).raise_for_status()
-            return process, url
-        except httpx.HTTPError:
-            time.sleep(0.1)
-    raise SystemExit("the emulator did not start")
+        "--log-level", "WARNING", key=KEY,
+    )  # fmt: skip
 
 
 def top_level_jobs(url: str) -> dict[str, dict]:
