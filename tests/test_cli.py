@@ -32,6 +32,7 @@ TINY = [
     "--no-progress",
 ]  # fmt: skip
 STEPS = 2 * 40 // 5
+VALIDATION = 50  # qnative train's default validation split, run in each epoch's last step
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 KILL_DEADLINE_S = 120.0
 
@@ -79,7 +80,9 @@ class TestTrain:
             rows = list(csv.DictReader(handle))
         assert len(rows) == STEPS
         assert [int(r["step"]) for r in rows] == list(range(STEPS))
-        assert all(int(r["circuits"]) == 3 * 5 for r in rows)  # SPSA: batch + 2 perturbed
+        per_epoch = STEPS // 2  # SPSA: batch + 2 perturbed; the epoch's last step: + validation
+        expected = [3 * 5 + VALIDATION * ((i + 1) % per_epoch == 0) for i in range(STEPS)]
+        assert [int(r["circuits"]) for r in rows] == expected
         checkpoint = _checkpoint(directory)
         assert (checkpoint["epoch"], checkpoint["step"]) == (2, STEPS)
         assert np.asarray(checkpoint["parameters"]).shape == (1, 8, 2)
@@ -90,7 +93,9 @@ class TestTrain:
         """The summary names device, steps, circuits, accuracy, baseline and outputs."""
         _, stdout = reference_run
         assert "Reference training on qnative.simulator, gradient spsa" in stdout
-        assert f"steps {STEPS}, circuits {STEPS * 15} (15/step), jobs {STEPS}" in stdout
+        circuits = STEPS * 15 + 2 * VALIDATION
+        per_step = f"{circuits / STEPS:.0f}/step"
+        assert f"steps {STEPS}, circuits {circuits} ({per_step}), jobs {STEPS}" in stdout
         assert "test accuracy" in stdout
         assert "v3.2-style baseline" in stdout
         assert "circuits/step" in stdout
@@ -162,6 +167,7 @@ class TestArguments:
             pytest.param([], "required", id="no-command"),
             pytest.param(["train", "--gradient", "bogus"], "invalid choice", id="gradient"),
             pytest.param(["train", "--epochs", "two"], "invalid int value", id="epochs-type"),
+            pytest.param(["train", "--shots", "many"], "is not a shot count", id="shots-type"),
             pytest.param(["benchmark", "--only"], "expected one argument", id="benchmark-only"),
             pytest.param(["fly"], "invalid choice", id="command"),
         ],
@@ -179,6 +185,12 @@ class TestArguments:
             pytest.param(["--epochs", "0"], "epochs must be a positive integer", id="epochs"),
             pytest.param(["--learning-rate", "-1"], "learning_rate must be", id="lr"),
             pytest.param(["--shots", "0"], "shots_per_circuit must be", id="shots"),
+            pytest.param(["--shots", "100,0"], "shots_per_circuit must be", id="schedule"),
+            pytest.param(["--target-accuracy", "1.5"], "target_accuracy must be", id="target"),
+            pytest.param(["--patience", "0"], "patience must be", id="patience"),
+            pytest.param(["--budget", "-1"], "--budget must be", id="budget"),
+            pytest.param(["--validation-samples", "1"], "at least 2", id="validation"),
+            pytest.param(["--validation-samples", "400"], "--validation-samples", id="val-big"),
             pytest.param(["--seed", "-3"], "seed must be", id="seed"),
         ],
     )
@@ -248,3 +260,30 @@ class TestCache:
         assert main(["cache", "--path", str(path), "info"]) == 0
         assert "no result cache" in capsys.readouterr().out
         assert not path.exists()
+
+
+class TestShotPolicies:
+    """--shots adaptive and schedules, on the simulator (the emulator runs are in
+    tests/training/test_cost_aware.py)."""
+
+    @pytest.mark.parametrize("shots", ["adaptive", "50,100"])
+    def test_runs_and_reports(self, capsys, tmp_path, shots):
+        argv = [*TINY, "--baseline-steps", "0", "--output-dir", str(tmp_path), "--shots", shots]
+        assert main(argv) == 0
+        out = capsys.readouterr().out
+        assert f"shots {shots}: " in out
+        with (tmp_path / "history.csv").open(newline="", encoding="utf-8") as handle:
+            rows = list(csv.DictReader(handle))
+        counts = [int(r["shots"]) for r in rows]
+        if shots == "50,100":
+            assert counts == [50] * (STEPS // 2) + [100] * (STEPS // 2)
+        assert [int(r["device_shots"]) for r in rows] == [
+            int(r["shots"]) * int(r["circuits"]) for r in rows
+        ]
+
+    def test_patience_stops(self, capsys, tmp_path):
+        argv = [*TINY, "--baseline-steps", "0", "--output-dir", str(tmp_path), "--patience", "1"]
+        argv += ["--epochs", "6"]
+        assert main(argv) == 0
+        out = capsys.readouterr().out
+        assert "stopped early: no lower validation loss in 1 validations" in out

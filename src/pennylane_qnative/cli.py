@@ -28,6 +28,7 @@ from pennylane_qnative.cli_inputs import (
     check_output_dir,
     check_sqlite_file,
     parse_device_options,
+    shots_argument,
 )
 from pennylane_qnative.exceptions import ConfigurationError, QnativeError
 
@@ -58,8 +59,30 @@ def _train_parser(sub: Any) -> None:
     p.add_argument("--learning-rate", type=float, default=0.1)
     p.add_argument("--depth", type=int, default=2, help="ansatz layers")
     p.add_argument("--samples", type=int, default=100, help="training samples")
-    p.add_argument("--shots", type=int, default=None, help="shots per circuit (default exact)")
-    p.add_argument("--budget", type=float, default=None, help="USD budget (cloud devices)")
+    p.add_argument(
+        "--shots",
+        type=shots_argument,
+        default=None,
+        metavar="N|adaptive|N,N,...",
+        help="shots per circuit: a count, 'adaptive' (by the gradient's signal-to-noise, priced "
+        "per job) or one count per epoch (default: exact)",
+    )
+    p.add_argument(
+        "--budget",
+        type=float,
+        default=None,
+        help="USD budget (cloud devices): shots and steps are planned to fit it",
+    )
+    p.add_argument(
+        "--validation-samples",
+        type=int,
+        default=50,
+        help="validation split (outside the test split), run inside each epoch's last job",
+    )
+    p.add_argument("--target-accuracy", type=float, default=None, help="stop at this val. acc.")
+    p.add_argument(
+        "--patience", type=int, default=None, help="stop after N validations without improvement"
+    )
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--output-dir", type=Path, default=Path("runs/reference"))
     p.add_argument("--resume", action="store_true", help="continue from the checkpoint")
@@ -106,7 +129,11 @@ def _check_train_args(args: argparse.Namespace) -> dict[str, Any]:
     from pennylane_qnative.training.reference import MAX_SAMPLES, MIN_SAMPLES
 
     check_device(args.device)
-    check_number("--samples", args.samples, low=MIN_SAMPLES, high=MAX_SAMPLES, integer=True)
+    check_number("--validation-samples", args.validation_samples, low=0, integer=True, high=169)
+    if args.validation_samples == 1:
+        raise ConfigurationError("--validation-samples must be 0 or at least 2, got 1.")
+    high = MAX_SAMPLES - args.validation_samples
+    check_number("--samples", args.samples, low=MIN_SAMPLES, high=high, integer=True)
     check_number("--budget", args.budget, low=0)
     check_number("--baseline-steps", args.baseline_steps, low=0, integer=True)
     _train_config(args)  # epochs, batch size, learning rate, shots, seed: TrainingConfig's rules
@@ -135,6 +162,9 @@ def _train_config(args: argparse.Namespace) -> Any:
         shots_per_circuit=args.shots,
         seed=args.seed,
         gradient_method=args.gradient,
+        target_accuracy=args.target_accuracy,
+        patience=args.patience,
+        budget_usd=args.budget,
     )
 
 
@@ -145,6 +175,14 @@ def _print_run(args: argparse.Namespace, stats: dict, test: dict, n_test: int, w
         f"({stats['circuits_per_step']:.0f}/step), jobs {stats['jobs']}, "
         f"cost ${stats['cost_usd']:.2f}"
     )
+    if stats["device_shots"]:
+        shots = ",".join(map(str, args.shots)) if isinstance(args.shots, tuple) else args.shots
+        print(
+            f"  shots {shots}: {stats['device_shots']:,} run by the device; test evaluation "
+            f"cost ${test['cost_usd']:.2f}, total ${stats['cost_usd'] + test['cost_usd']:.2f}"
+        )
+    if stats.get("stop_reason"):
+        print(f"  stopped early: {stats['stop_reason']}")
     print(f"  training time {stats['seconds']:.2f} s (wall {wall:.2f} s incl. checkpoints)")
     print(
         f"  test accuracy {test['accuracy']:.3f} on {n_test} held-out samples, "
@@ -180,12 +218,16 @@ def _print_baseline(args: argparse.Namespace, config: Any, data: Any, stats: dic
 
 
 def cmd_train(args: argparse.Namespace) -> int:
+    import pennylane as qp
+
     from pennylane_qnative.training import QuantumModel, QuantumTrainer
     from pennylane_qnative.training.reference import load_reference_data
 
     device_kwargs = _check_train_args(args)
     config = _train_config(args)
-    data = load_reference_data(n_train=args.samples, seed=args.seed)
+    data = load_reference_data(
+        n_train=args.samples, seed=args.seed, n_validation=args.validation_samples
+    )
     trainer = QuantumTrainer(
         config,
         args.device,
@@ -200,13 +242,15 @@ def cmd_train(args: argparse.Namespace) -> int:
         model,
         data.X_train,
         data.y_train,
-        validation_data=(data.X_test, data.y_test),
+        validation_data=(data.X_val, data.y_val) if args.validation_samples else None,
         resume=args.resume,
     )
     wall = time.perf_counter() - start
     stats = trainer.get_performance_stats()
     session = trainer.tracker.rows[-1]["session_id"] if trainer.tracker.rows else None
-    test = trainer.evaluate(model, data.X_test, data.y_test)
+    with qp.Tracker(trainer.device) as tracker:
+        test = trainer.evaluate(model, data.X_test, data.y_test)
+    test["cost_usd"] = float(tracker.totals.get("estimated_cost_usd", 0.0))
     if hasattr(trainer.device, "close"):
         trainer.device.close()  # ends a session the evaluation opened
     plot = trainer.tracker.plot_history(args.output_dir / "history.png")

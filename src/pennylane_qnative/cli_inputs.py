@@ -32,9 +32,27 @@ __all__ = [
     "check_output_dir",
     "check_sqlite_file",
     "parse_device_options",
+    "shots_argument",
 ]
 
 _SQLITE_HEADER = b"SQLite format 3\x00"
+
+
+def shots_argument(text: str) -> int | str | tuple[int, ...]:
+    """``--shots``: ``1000``, ``adaptive`` or one count per epoch (``100,300,1000``); the
+    range is :class:`~.TrainingConfig`'s to check."""
+    import argparse
+
+    value = text.strip().lower()
+    if value == "adaptive":
+        return value
+    try:
+        counts = tuple(int(part) for part in value.split(","))
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a shot count, 'adaptive' or a comma-separated list of counts"
+        ) from None
+    return counts[0] if len(counts) == 1 else counts
 
 
 def check_number(

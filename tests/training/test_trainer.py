@@ -213,7 +213,8 @@ class TestPredictEvaluate:
         assert stats["entries"] == 1
 
     def test_validation_evaluation_counts(self):
-        """End-of-epoch evaluation records exactly len(X_val) circuits (forward only)."""
+        """End-of-epoch validation runs len(X_val) forward circuits inside the epoch's last step
+        (the same device batch: no extra round trip)."""
         X, y = _data(8, seed=0)
         X_val, y_val = _data(5, seed=3)
         config = _config()
@@ -222,7 +223,10 @@ class TestPredictEvaluate:
         evaluations = trainer.tracker.evaluations
         assert [e["epoch"] for e in evaluations] == [0, 1]
         assert [e["circuits"] for e in evaluations] == [5, 5]
-        assert trainer.get_performance_stats()["circuits"] == 4 * 12
+        assert [e["fused"] for e in evaluations] == [True, True]
+        rows = trainer.tracker.rows
+        assert [r["circuits"] for r in rows] == [12, 12 + 5, 12, 12 + 5]
+        assert [r["jobs"] for r in rows] == [1, 1, 1, 1]  # one device batch per step
 
     def test_evaluate(self):
         """evaluate returns the loss and accuracy of predict's outputs."""

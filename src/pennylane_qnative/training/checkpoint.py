@@ -19,11 +19,12 @@ No pickle: a checkpoint is plain JSON that any tool can read.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -35,10 +36,12 @@ from pennylane_qnative.exceptions import CheckpointError, ConfigurationError
 __all__ = [
     "CHECKPOINT_VERSION",
     "TRAINER_KEYS",
+    "checked_optimizer",
     "data_fingerprint",
     "device_identity",
     "load_checkpoint",
     "mismatches",
+    "reading",
     "remove_partial_writes",
     "save_checkpoint",
 ]
@@ -215,3 +218,29 @@ def mismatches(saved: dict[str, Any] | None, current: dict[str, Any]) -> list[st
         for k in keys
         if saved.get(k) != current.get(k)
     ]
+
+
+@contextlib.contextmanager
+def reading(path: Path) -> Iterator[None]:
+    """Turn what a malformed checkpoint raises while it is applied into a CheckpointError."""
+    try:
+        yield
+    except CheckpointError:
+        raise
+    except (AttributeError, KeyError, IndexError, TypeError, ValueError) as error:
+        raise CheckpointError(
+            f"checkpoint {path} is malformed ({type(error).__name__}: {error}); delete it (or "
+            "use another output_dir) to start a new run."
+        ) from None
+
+
+def checked_optimizer(data: dict[str, Any], model: Any) -> Any:
+    """The optimiser state of a checkpoint, its arrays shaped like the parameters."""
+    from pennylane_qnative.training.optimizers import state_from_dict
+
+    opt_state = state_from_dict(data)
+    shape = np.shape(model.quantum_layer.parameters)
+    for name, value in zip(opt_state._fields, opt_state, strict=True):
+        if isinstance(value, np.ndarray) and value.ndim and value.shape != shape:
+            raise ValueError(f"optimizer state {name!r} has shape {value.shape}, not {shape}")
+    return opt_state

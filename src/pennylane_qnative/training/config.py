@@ -89,6 +89,25 @@ def _is_number(value: Any) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
 
 
+def _shots(value: Any) -> int | str | tuple[int, ...] | None:
+    """``shots_per_circuit`` checked: ``None``, a count, ``"adaptive"`` or a schedule."""
+    allowed = (
+        f"None (exact), an integer from 1 to {MAX_SHOTS:,}, 'adaptive', or a non-empty list of "
+        "such integers (one per epoch)"
+    )
+
+    def count(n: Any) -> bool:
+        return _is_int(n) and 1 <= n <= MAX_SHOTS
+
+    if value is None or count(value):
+        return value
+    if isinstance(value, str) and value.strip().lower() == "adaptive":
+        return "adaptive"
+    if isinstance(value, list | tuple) and value and all(count(n) for n in value):
+        return tuple(int(n) for n in value)
+    raise ConfigurationError(f"shots_per_circuit must be {allowed}, got {value!r}.")
+
+
 @dataclass(frozen=True, kw_only=True, slots=True)
 class TrainingConfig:
     """Settings of a training run.
@@ -99,8 +118,11 @@ class TrainingConfig:
         n_qubits (int): qubits of the model (= number of input features for angle embedding)
         circuit_depth (int): layers of the hardware-efficient ansatz
         epochs (int): passes over the training data
-        shots_per_circuit (int | None): shots per circuit; ``None`` for exact expectation values
-            where the device allows it
+        shots_per_circuit (int | str | Sequence[int] | None): shots per circuit: a count,
+            ``"adaptive"`` (:class:`~.AdaptiveShots`: few shots early, more as the gradient's
+            signal-to-noise ratio falls, priced per job), or a schedule of one count per epoch
+            (the last repeated); ``None`` for exact expectation values where the device allows
+            it (see :mod:`~pennylane_qnative.training.shots`)
         loss (str): ``"mse"``, ``"cross_entropy"`` or ``"hinge"``
         optimizer (str): ``"adam"``, ``"sgd"`` or ``"momentum"``
         seed (int | None): seed for initial weights, data order, SPSA directions and sampling
@@ -113,6 +135,16 @@ class TrainingConfig:
             (cloud devices)
         hardware_efficient_ansatz (bool): use :class:`~.HardwareEfficientAnsatz` (RY+RZ
             layers); ``False`` uses PennyLane's ``StronglyEntanglingLayers`` (RX-RY-RZ)
+        target_accuracy (float | None): stop once the validation accuracy reaches this
+            (needs ``validation_data``)
+        patience (int | None): stop after this many validations without a lower validation
+            loss (needs ``validation_data``)
+        validate_every (int | None): validate every this many steps, inside the step's job (our
+            devices; elsewhere validation runs after each epoch);
+            ``None``: at the end of each epoch (every step with ``shots_per_circuit=
+            "adaptive"`` on a free cloud target, where circuits cost nothing but a job's queue)
+        budget_usd (float | None): plan shots and steps so that the steps' estimated cost
+            stays within this (cloud devices; see :mod:`~pennylane_qnative.training.planning`)
 
     Raises:
         ConfigurationError: naming the field, the value and what is allowed
@@ -123,7 +155,7 @@ class TrainingConfig:
     n_qubits: int = 8
     circuit_depth: int = 2
     epochs: int = 5
-    shots_per_circuit: int | None = None
+    shots_per_circuit: int | str | tuple[int, ...] | None = None
     loss: str = Loss.MSE
     optimizer: str = OptimizerName.ADAM
     seed: int | None = None
@@ -133,6 +165,10 @@ class TrainingConfig:
     cache_size: int = 10_000
     batch_timeout: float = 600.0
     hardware_efficient_ansatz: bool = True
+    target_accuracy: float | None = None
+    patience: int | None = None
+    validate_every: int | None = None
+    budget_usd: float | None = None
 
     def __post_init__(self) -> None:
         set_ = object.__setattr__
@@ -150,13 +186,7 @@ class TrainingConfig:
         for name in ("batch_size", "n_qubits", "circuit_depth", "epochs", "cache_size"):
             value = getattr(self, name)
             _require(_is_int(value) and value >= 1, name, value, "a positive integer")
-        shots = self.shots_per_circuit
-        _require(
-            shots is None or (_is_int(shots) and 1 <= shots <= MAX_SHOTS),
-            "shots_per_circuit",
-            shots,
-            f"None (exact) or an integer from 1 to {MAX_SHOTS:,}",
-        )
+        set_(self, "shots_per_circuit", _shots(self.shots_per_circuit))
         _require(
             self.seed is None or (_is_int(self.seed) and self.seed >= 0),
             "seed",
@@ -168,6 +198,32 @@ class TrainingConfig:
             "batch_timeout",
             self.batch_timeout,
             "a positive number of seconds",
+        )
+        _require(
+            self.target_accuracy is None
+            or (_is_number(self.target_accuracy) and 0 < self.target_accuracy <= 1),
+            "target_accuracy",
+            self.target_accuracy,
+            "None or a number in (0, 1]",
+        )
+        _require(
+            self.patience is None or (_is_int(self.patience) and self.patience >= 1),
+            "patience",
+            self.patience,
+            "None or a positive integer (validations without improvement)",
+        )
+        _require(
+            self.validate_every is None
+            or (_is_int(self.validate_every) and self.validate_every >= 1),
+            "validate_every",
+            self.validate_every,
+            "None (each epoch) or a positive number of steps",
+        )
+        _require(
+            self.budget_usd is None or (_is_number(self.budget_usd) and self.budget_usd > 0),
+            "budget_usd",
+            self.budget_usd,
+            "None or a positive number of US dollars",
         )
         for name in ("enable_circuit_cache", "enable_batch_execution", "hardware_efficient_ansatz"):
             value = getattr(self, name)
@@ -181,7 +237,11 @@ class TrainingConfig:
 
     def to_dict(self) -> dict[str, Any]:
         """Plain JSON-serialisable values (enums as strings)."""
-        return {k: (v.value if isinstance(v, StrEnum) else v) for k, v in asdict(self).items()}
+
+        def plain(v: Any) -> Any:
+            return v.value if isinstance(v, StrEnum) else list(v) if isinstance(v, tuple) else v
+
+        return {k: plain(v) for k, v in asdict(self).items()}
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> TrainingConfig:

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 from pennylane.devices import ExecutionConfig
@@ -26,9 +26,20 @@ from pennylane.tape import QuantumScript
 
 from pennylane_qnative.execution.rebinding import rebind
 
-__all__ = ["DirectStep"]
+__all__ = ["DirectStep", "StepOutputs"]
 
 logger = logging.getLogger(__name__)
+
+
+class StepOutputs(NamedTuple):
+    """What one :meth:`DirectStep.run` returns."""
+
+    outputs: np.ndarray
+    """model outputs of the batch, ``(batch,)`` or ``(batch, n_outputs)``"""
+    jacobian: np.ndarray
+    """their Jacobian, ``(n_outputs, n_weights, batch)``"""
+    validation: np.ndarray | None
+    """model outputs of the validation inputs run in the same batch (``None``: none given)"""
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,35 +87,69 @@ class DirectStep:
         *,
         seed: int | None = None,
         run_id: str | None = None,
+        shots: int | None = None,
     ) -> tuple[np.ndarray, np.ndarray]:
-        """Outputs ``(batch,)`` or ``(batch, n_outputs)`` and their Jacobian.
+        """Outputs ``(batch,)`` or ``(batch, n_outputs)`` and their Jacobian (see :meth:`run`)."""
+        outputs, jacobian, _ = self.run(weights, X, seed=seed, run_id=run_id, shots=shots)
+        return outputs, jacobian
+
+    def run(
+        self,
+        weights: np.ndarray,
+        X: np.ndarray,
+        *,
+        seed: int | None = None,
+        run_id: str | None = None,
+        shots: int | None = None,
+        validation: np.ndarray | None = None,
+    ) -> StepOutputs:
+        """One step: the batch's outputs and Jacobian, in one device call (one job).
 
         The Jacobian has shape ``(n_outputs, n_weights, batch)`` (``n_outputs`` is 1 for a
         single output). ``seed`` seeds the step's shots (``device_options={"rng": seed}``);
         ``None`` samples from the device's own stream. ``run_id`` names the run, so that a
         resumed run re-attaches to the jobs it paid for (``device_options={"run_id": ...}``).
+        ``shots`` replaces the circuit's shots for this step (``None``: the built ones).
+        ``validation`` inputs are run forward (no gradient circuits) in the same device call:
+        in the same job when they share its shots.
         """
         flat = np.asarray(weights, dtype=np.float64).ravel()
-        positions = [*self.weight_positions, *(p for p, _ in self.data_positions)]
-        values = [*flat[self.weight_index], *(X[:, j].copy() for _, j in self.data_positions)]
-        tape = rebind(self.template, values, positions)
+        tape = self._bind(flat, X, shots)
+        tapes = [tape]
+        if validation is not None:
+            tapes.append(self._bind(flat, validation, shots).copy(trainable_params=[]))
         options = dict(self.config.device_options)
         if seed is not None:
             options["rng"] = seed
         if run_id is not None:
             options["run_id"] = run_id
         config = replace(self.config, device_options=options)
-        [result], [jacobian] = self.device.execute_and_compute_derivatives((tape,), config)
+        results, jacobians = self.device.execute_and_compute_derivatives(tuple(tapes), config)
+        outputs, per_param = self._shaped(tape, results[0], jacobians[0])
+        by_weight = np.zeros((per_param.shape[0], self.n_weights, per_param.shape[2]))
+        np.add.at(by_weight, (slice(None), self.weight_index), per_param)  # shared weights add
+        extra = None if validation is None else self._shaped(tapes[1], results[1], None)[0]
+        return StepOutputs(outputs, by_weight, extra)
+
+    def _bind(self, flat: np.ndarray, X: np.ndarray, shots: int | None) -> QuantumScript:
+        positions = [*self.weight_positions, *(p for p, _ in self.data_positions)]
+        values = [*flat[self.weight_index], *(X[:, j].copy() for _, j in self.data_positions)]
+        tape = rebind(self.template, values, positions)
+        return tape if shots is None or shots == tape.shots.total_shots else tape.copy(shots=shots)
+
+    def _shaped(self, tape: QuantumScript, result: Any, jacobian: Any) -> tuple[Any, Any]:
         n_params = len(self.weight_positions)
         if len(tape.measurements) == 1:
             outputs = np.asarray(result)
-            per_param = np.asarray(jacobian).reshape(1, n_params, -1)
+            per_param = None if jacobian is None else np.asarray(jacobian).reshape(1, n_params, -1)
         else:
             outputs = np.stack([np.asarray(r) for r in result], axis=-1)
-            per_param = np.stack([np.asarray(j).reshape(n_params, -1) for j in jacobian])
-        by_weight = np.zeros((per_param.shape[0], self.n_weights, per_param.shape[2]))
-        np.add.at(by_weight, (slice(None), self.weight_index), per_param)  # shared weights add
-        return outputs, by_weight
+            per_param = (
+                None
+                if jacobian is None
+                else np.stack([np.asarray(j).reshape(n_params, -1) for j in jacobian])
+            )
+        return outputs, per_param
 
     @staticmethod
     def chain(jacobian: np.ndarray, output_gradient: np.ndarray, shape: tuple) -> np.ndarray:

@@ -20,7 +20,7 @@ broadcasting, no batching, no cache): ``batch * (1 + 2 * n_params)`` circuits pe
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -52,33 +52,46 @@ MAX_SAMPLES = DATASET_SAMPLES - 200
 
 @dataclass(frozen=True, slots=True)
 class ReferenceData:
-    """Train and test splits of the reference data set."""
+    """Train, test and (optional) validation splits of the reference data set, disjoint."""
 
     X_train: np.ndarray
     y_train: np.ndarray
     X_test: np.ndarray
     y_test: np.ndarray
+    X_val: np.ndarray | None = None
+    y_val: np.ndarray | None = None
 
 
 def load_reference_data(
-    *, n_train: int = 100, n_test: int = 200, n_features: int = 8, seed: int = 0
+    *,
+    n_train: int = 100,
+    n_test: int = 200,
+    n_features: int = 8,
+    seed: int = 0,
+    n_validation: int = 0,
 ) -> ReferenceData:
     """Breast-cancer data, PCA to ``n_features``, scaled to [0, pi], stratified splits.
 
-    The scaler and PCA are fitted on the training split only.
+    The scaler and PCA are fitted on the training split only. ``n_validation`` samples are
+    drawn (stratified) from what neither split holds, so the train and test splits are the
+    same with or without them: validation for early stopping and for choosing defaults, never
+    the test split.
 
     Raises:
         ConfigurationError: if the splits do not fit in the data set's 569 samples, or
             ``n_train`` is below ``MIN_SAMPLES`` (the PCA needs as many samples as features)
     """
-    for name, value, low in (("n_train", n_train, MIN_SAMPLES), ("n_test", n_test, 2)):
+    sizes = (("n_train", n_train, MIN_SAMPLES), ("n_test", n_test, 2))
+    for name, value, low in (*sizes, ("n_validation", n_validation, 0)):
         if isinstance(value, bool) or not isinstance(value, int) or value < low:
             raise ConfigurationError(f"{name} must be an integer >= {low}, got {value!r}.")
-    if n_train + n_test > DATASET_SAMPLES:
+    if n_validation == 1:
+        raise ConfigurationError("n_validation must be 0 or at least 2 (one per class).")
+    if n_train + n_test + n_validation > DATASET_SAMPLES:
         raise ConfigurationError(
-            f"n_train + n_test must be at most {DATASET_SAMPLES} (the data set's samples), got "
-            f"{n_train} + {n_test}; ask for fewer samples (n_train <= {MAX_SAMPLES} with the "
-            "default 200 test samples)."
+            f"n_train + n_test + n_validation must be at most {DATASET_SAMPLES} (the data "
+            f"set's samples), got {n_train} + {n_test} + {n_validation}; ask for fewer samples "
+            f"(n_train <= {MAX_SAMPLES} with the default 200 test samples)."
         )
     from sklearn.datasets import load_breast_cancer
     from sklearn.decomposition import PCA
@@ -87,13 +100,24 @@ def load_reference_data(
     from sklearn.preprocessing import MinMaxScaler, StandardScaler
 
     X, y = load_breast_cancer(return_X_y=True)
-    X_train, X_test, y_train, y_test = train_test_split(
-        X, y, train_size=n_train, test_size=n_test, stratify=y, random_state=seed
+    train, test = train_test_split(
+        np.arange(len(y)), train_size=n_train, test_size=n_test, stratify=y, random_state=seed
     )
     prep = make_pipeline(StandardScaler(), PCA(n_features), MinMaxScaler((0.0, np.pi)))
-    X_train = prep.fit_transform(X_train)
-    X_test = np.clip(prep.transform(X_test), 0.0, np.pi)
-    return ReferenceData(X_train, y_train.astype(int), X_test, y_test.astype(int))
+    X_train = prep.fit_transform(X[train])
+
+    def held_out(rows: np.ndarray) -> np.ndarray:
+        return np.clip(prep.transform(X[rows]), 0.0, np.pi)
+
+    data = ReferenceData(X_train, y[train].astype(int), held_out(test), y[test].astype(int))
+    if not n_validation:
+        return data
+    rest = np.setdiff1d(np.arange(len(y)), np.concatenate([train, test]))
+    if n_validation < len(rest):
+        rest, _ = train_test_split(
+            rest, train_size=n_validation, stratify=y[rest], random_state=seed
+        )
+    return replace(data, X_val=held_out(rest), y_val=y[rest].astype(int))
 
 
 @dataclass(frozen=True, slots=True)

@@ -35,6 +35,8 @@ COLUMNS = (
     "grad_norm",
     "circuits",
     "jobs",
+    "shots",
+    "device_shots",
     "seconds",
     "cost_usd",
     "cache_hits",
@@ -44,7 +46,8 @@ COLUMNS = (
     "session_id",
 )
 _SUMMED = (
-    "circuits", "jobs", "seconds", "cost_usd", "cache_hits", "cache_misses", "queued_seconds",
+    "circuits", "jobs", "device_shots", "seconds", "cost_usd", "cache_hits", "cache_misses",
+    "queued_seconds",
 )  # fmt: skip
 
 

@@ -26,12 +26,10 @@ resume=True)`` continues a killed run exactly.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import dataclasses
 import logging
 import time
-import uuid
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -45,21 +43,27 @@ from pennylane_qnative.gradients import AdaptiveGradient
 from pennylane_qnative.gradients.registry import canonical, is_stateful, resolve
 from pennylane_qnative.training.checkpoint import (
     TRAINER_KEYS,
+    checked_optimizer,
     data_fingerprint,
     device_identity,
     load_checkpoint,
     mismatches,
+    reading,
     remove_partial_writes,
     save_checkpoint,
 )
 from pennylane_qnative.training.config import TrainingConfig
 from pennylane_qnative.training.counting import counting, device_tracking
 from pennylane_qnative.training.data import ArrayLoader
+from pennylane_qnative.training.device_setup import is_ours, make_device
 from pennylane_qnative.training.direct_step import DirectStep
 from pennylane_qnative.training.losses import LOSSES, accuracy, encode_targets
 from pennylane_qnative.training.model import QuantumModel
-from pennylane_qnative.training.optimizers import make_optimizer, state_from_dict, state_to_dict
+from pennylane_qnative.training.optimizers import state_to_dict
+from pennylane_qnative.training.planning import fill_jobs, plan_budget, price_step
+from pennylane_qnative.training.run import RunState, step_seed
 from pennylane_qnative.training.search import STARTUP_TRIALS, run_search
+from pennylane_qnative.training.shots import AdaptiveShots, gradient_noise, noise_gain
 from pennylane_qnative.training.tracker import PerformanceTracker
 
 __all__ = ["QuantumTrainer"]
@@ -120,10 +124,18 @@ class QuantumTrainer:
                 f"output_dir {str(self.output_dir)!r} exists and is not a folder; pass a "
                 "folder path (it is created if missing)."
             )
-        self.device = _make_device(device_or_name, config, kwargs)
+        self.device = make_device(device_or_name, config, kwargs)
         self.progress = progress
         self.tracker = PerformanceTracker()
+        self.stop_reason: str | None = None
+        """Why the last :meth:`fit` ended before its epochs (early stopping, budget)."""
         self.gradient = resolve(config.gradient_method, **_gradient_options(config))
+        if config.shots_per_circuit == "adaptive" and noise_gain(self.gradient) is None:
+            raise ConfigurationError(
+                f"shots_per_circuit='adaptive' needs a gradient method whose shot noise is "
+                f"known (spsa, parameter-shift, finite-diff), got "
+                f"{config.gradient_method!r}; pass gradient_method='spsa' or fixed shots."
+            )
         self._loss = LOSSES[config.loss]
 
     # --- public API ------------------------------------------------------------------------
@@ -137,6 +149,7 @@ class QuantumTrainer:
         epochs: int | None = None,
         validation_data: tuple[Any, Any] | None = None,
         resume: bool = False,
+        callbacks: Sequence[Callable[[QuantumModel, dict[str, Any]], Any]] = (),
     ) -> dict[str, list[Any]]:
         """Train ``model``; returns the per-step history (see :class:`~.PerformanceTracker`).
 
@@ -149,6 +162,8 @@ class QuantumTrainer:
             epochs (int | None): overrides ``config.epochs``
             validation_data (tuple | None): ``(X_val, y_val)`` evaluated after each epoch
             resume (bool): continue from ``output_dir``'s checkpoint
+            callbacks (Sequence[Callable]): each called as ``callback(model, row)`` after every
+                step (``row``: the step's history row), e.g. to log or to evaluate offline
         """
         epochs = self.config.epochs if epochs is None else epochs
         if isinstance(epochs, bool) or not isinstance(epochs, int) or epochs < 1:
@@ -159,17 +174,35 @@ class QuantumTrainer:
                 "data is a one-pass iterator (a generator), so it cannot feed several epochs: "
                 "pass a list, X and y, or a re-iterable loader (e.g. a torch DataLoader)."
             )
+        if validation_data is None and (
+            self.config.target_accuracy is not None or self.config.patience is not None
+        ):
+            raise ConfigurationError(
+                "target_accuracy= and patience= stop on validation metrics: pass "
+                "validation_data=(X_val, y_val) to fit (data outside the test split)."
+            )
+        if isinstance(callbacks, str) or not all(callable(c) for c in callbacks):
+            raise ConfigurationError(
+                f"callbacks must be a sequence of callables callback(model, row), got "
+                f"{callbacks!r}."
+            )
         step = self._training_step(model)
-        run = _RunState.fresh(model, self.config)
+        run = RunState.fresh(model, self.config)
         self.tracker = PerformanceTracker()
+        loader = self._price(model, step, run, loader)
         if isinstance(loader, ArrayLoader):
             run.data_seed, run.data = loader.seed, data_fingerprint(loader.X, loader.y)
         if resume:
             run = self._restore(model, run, loader)
+        run.planned_steps = epochs * len(loader) if hasattr(loader, "__len__") else None
+        if self.config.budget_usd is not None:
+            plan_budget(run, self.config.budget_usd)
         bar = self._progress_bar(epochs, loader)
         try:
             with device_tracking(self.device) as tracker:
+                run.callbacks = tuple(callbacks)
                 self._epochs(model, step, run, loader, epochs, validation_data, tracker, bar)
+            self.stop_reason = run.stop_reason
         finally:
             if bar is not None:
                 bar.close()
@@ -179,23 +212,45 @@ class QuantumTrainer:
         return self.tracker.history
 
     def _epochs(self, model, step, run, loader, epochs, validation_data, tracker, bar) -> None:
+        per_epoch = len(loader) if hasattr(loader, "__len__") else None
+        fuse = validation_data is not None and isinstance(step, DirectStep) and per_epoch
+        every = run.validate_every
         for epoch in range(run.epoch, epochs):
+            run.validated = None
             for index, (batch_x, batch_y) in enumerate(_batches(loader, epoch)):
                 if epoch == run.epoch and index < run.batch_in_epoch:
                     continue  # done before the checkpoint we resumed from
-                self._step(model, step, run, (epoch, index), (batch_x, batch_y), tracker)
+                if run.stop_reason is not None or run.out_of_budget():
+                    break
+                due = fuse and (
+                    index == per_epoch - 1 if every is None else (run.step + 1) % every == 0
+                )
+                where = (epoch, validation_data if due else None)
+                self._step(model, step, run, where, (batch_x, batch_y), tracker)
                 self._after_step(model, run, epoch, index + 1, bar)
-            if validation_data is not None:
+            if run.stop_reason is not None:
+                break
+            if validation_data is not None and run.validated is None and not (fuse and every):
                 with counting(tracker) as counts:
                     metrics = self.evaluate(model, *validation_data)
-                self.tracker.log_evaluation(
-                    epoch,
-                    val_loss=metrics["loss"],
-                    val_accuracy=metrics["accuracy"],
-                    circuits=int(counts.get("executions", 0)),
-                )
+                self._validated(run, epoch, metrics, int(counts.get("executions", 0)))
             run.epoch, run.batch_in_epoch = epoch + 1, 0
             self._checkpoint(model, run)
+            if run.stop_reason is not None:
+                break
+        if run.stop_reason is not None:
+            logger.info("training stopped at step %d: %s", run.step, run.stop_reason)
+
+    def _validated(self, run, epoch, metrics, circuits: int, fused: bool = False) -> None:
+        """Log a validation (``fused``: its circuits ran in the step's job)."""
+        self.tracker.log_evaluation(
+            epoch,
+            val_loss=metrics["loss"],
+            val_accuracy=metrics["accuracy"],
+            circuits=circuits,
+            fused=fused,
+        )
+        run.validated_with(metrics)
 
     async def train(
         self, model: QuantumModel, train_loader: Any, epochs: int | None = None, **kwargs: Any
@@ -215,8 +270,10 @@ class QuantumTrainer:
 
     def evaluate(self, model: QuantumModel, X: Any, y: Any) -> dict[str, float]:
         """Loss and accuracy (classification) of the model on ``(X, y)``."""
-        outputs = self.predict(model, X)
-        targets = self._targets(model, y)
+        return self._metrics(model, self.predict(model, X), y)
+
+    def _metrics(self, model: QuantumModel, outputs: Any, y: Any) -> dict[str, float]:
+        outputs, targets = np.atleast_1d(np.asarray(outputs)), self._targets(model, y)
         metrics = {"loss": float(self._loss(outputs, targets))}
         metrics["accuracy"] = (
             accuracy(outputs, targets) if model.task == "classification" else float("nan")
@@ -225,7 +282,7 @@ class QuantumTrainer:
 
     def get_performance_stats(self) -> dict[str, Any]:
         """Totals and averages of the steps so far, plus the device's cache statistics."""
-        stats = self.tracker.summary()
+        stats = {**self.tracker.summary(), "stop_reason": self.stop_reason}
         if hasattr(self.device, "cache_stats"):
             stats["device_cache"] = self.device.cache_stats()
         if isinstance(self.gradient, AdaptiveGradient):
@@ -284,23 +341,30 @@ class QuantumTrainer:
     # --- one step ----------------------------------------------------------------------------
 
     def _step(self, model, step, run, where, batch, tracker) -> None:
-        (epoch, _), (batch_x, batch_y) = where, batch
+        (epoch, validation), (batch_x, batch_y) = where, batch
         X = model.check_inputs(batch_x)
         targets = self._targets(model, batch_y)
         # the shots of a step are drawn from a seed of the run and the step: exact resumes
-        seed = None if self.config.seed is None else _step_seed(self.config.seed, run.step)
+        seed = None if self.config.seed is None else step_seed(self.config.seed, run.step)
+        shots = run.shots_of_step(epoch)
         start = time.perf_counter()
         with counting(tracker) as counts:
             if isinstance(step, DirectStep):
                 weights = np.asarray(model.quantum_layer.parameters, dtype=float)
-                outputs, jacobian = step(weights, X, seed=seed, run_id=run.run_id)
+                fused = None if validation is None else model.check_inputs(validation[0])
+                outputs, jacobian, val_out = step.run(
+                    weights, X, seed=seed, run_id=run.run_id, shots=shots, validation=fused
+                )
                 loss, output_grad = value_and_grad(lambda out: self._loss(out, targets))(outputs)
                 grads = DirectStep.chain(jacobian, output_grad, weights.shape)
+                n_params = len(step.weight_positions)
             else:
                 weights = pnp.array(model.quantum_layer.parameters, requires_grad=True)
                 grads, loss, outputs = self._qnode_step(
-                    model, step, weights, X, targets, (seed, run.run_id)
+                    model, step, weights, X, targets, (seed, run.run_id, shots)
                 )
+                val_out, n_params = None, int(np.size(weights))
+                output_grad = qp.grad(lambda out: self._loss(out, targets))(pnp.array(outputs))
         loss = float(loss)
         batch_accuracy = (
             accuracy(np.asarray(outputs), targets) if model.task == "classification" else None
@@ -309,7 +373,13 @@ class QuantumTrainer:
         model.quantum_layer.parameters = np.asarray(weights) + updates
         if isinstance(self.gradient, AdaptiveGradient):
             self.gradient.observe(loss)
-        seconds = time.perf_counter() - start
+        if shots is not None and run.shots is not None:
+            gain = noise_gain(self.gradient)
+            noise = 0.0 if gain is None else gradient_noise(outputs, output_grad, gain, n_params)
+            run.shots.observe(gradient=grads, noise=noise, shots=shots)
+        cost = float(counts.get("estimated_cost_usd", 0.0))
+        if run.plan is not None:
+            run.plan.spend(cost)
         self.tracker.log_batch(
             epoch=epoch,
             step=run.step,
@@ -318,8 +388,10 @@ class QuantumTrainer:
             grad_norm=float(np.linalg.norm(grads)),
             circuits=int(counts.get("executions", 0)),
             jobs=int(counts.get("jobs", counts.get("batches", 0))),
-            seconds=seconds,
-            cost_usd=float(counts.get("estimated_cost_usd", 0.0)),
+            shots=shots,
+            device_shots=int(counts.get("submitted_shots", counts.get("shots", 0))),
+            seconds=time.perf_counter() - start,
+            cost_usd=cost,
             cache_hits=int(counts.get("cache_hits", 0)),
             cache_misses=int(counts.get("cache_misses", 0)),
             method=_method_used(self.gradient, self.config),
@@ -327,11 +399,29 @@ class QuantumTrainer:
             session_id=getattr(self.device, "session_id", None),
         )
         run.step += 1
+        if val_out is not None:
+            metrics = self._metrics(model, val_out, validation[1])
+            self._validated(run, epoch, metrics, circuits=len(val_out), fused=True)
+
+    def _price(self, model, step, run, loader) -> Any:
+        """Price a step (a dry run: nothing paid) when the shots or the budget need it; with
+        ``"adaptive"`` on a free cloud target, fill the jobs (:func:`~.planning.fill_jobs`)."""
+        needed = run.shots is not None or self.config.budget_usd is not None
+        if not (isinstance(step, DirectStep) and needed and hasattr(loader, "__len__")):
+            return loader
+        X = model.check_inputs(next(iter(_batches(loader, 0)))[0])
+        run.price = price_step(step, np.asarray(model.quantum_layer.parameters, float), X)
+        free = run.price is not None and run.price.per_shot == 0
+        if isinstance(run.shots, AdaptiveShots) and free:
+            loader = fill_jobs(run, self.gradient, loader, self.config)
+        return loader
 
     def _qnode_step(self, model, qnode, weights, X, targets, identity):
         """Gradient, loss and outputs of one batch through the QNode."""
         outputs = []
-        seed, run_id = identity
+        seed, run_id, shots = identity
+        if shots is not None:
+            qnode = qp.set_shots(qnode, shots=shots)
         if qnode.diff_method == "device":  # our devices: the step's seed and the run's identity
             extra = {"run_id": run_id} if seed is None else {"shots_rng": seed, "run_id": run_id}
             qnode = qnode.update(gradient_kwargs={**qnode.gradient_kwargs, **extra})
@@ -348,6 +438,8 @@ class QuantumTrainer:
     def _after_step(self, model, run, epoch, batch_in_epoch, bar) -> None:
         run.epoch, run.batch_in_epoch = epoch, batch_in_epoch
         self._checkpoint(model, run)
+        for callback in run.callbacks:
+            callback(model, dict(self.tracker.rows[-1]))
         if bar is not None:
             row = self.tracker.rows[-1]
             bar.update(1)
@@ -355,6 +447,7 @@ class QuantumTrainer:
             bar.set_postfix(
                 loss=f"{row['loss']:.4f}",
                 circuits=sum(r["circuits"] for r in self.tracker.rows),
+                **({"shots": row["shots"]} if row["shots"] is not None else {}),
                 jobs=sum(r["jobs"] for r in self.tracker.rows),
                 cost=f"${sum(r['cost_usd'] for r in self.tracker.rows):.2f}",
                 queued=f"{sum(r['queued_seconds'] for r in self.tracker.rows):.1f}s",
@@ -365,10 +458,8 @@ class QuantumTrainer:
 
     def _training_step(self, model: QuantumModel) -> Any:
         """What a step calls: the :class:`~.direct_step.DirectStep` on our devices, else a QNode."""
-        if _is_ours(self.device):
-            direct = DirectStep.build(
-                self.device, model, self.gradient, self.config.shots_per_circuit
-            )
+        if is_ours(self.device):
+            direct = DirectStep.build(self.device, model, self.gradient, self.evaluation_shots)
             if direct is not None:
                 return direct
         return self._qnode(model)
@@ -376,7 +467,7 @@ class QuantumTrainer:
     def _qnode(self, model: QuantumModel, *, differentiable: bool = True) -> qp.QNode:
         if not differentiable:
             kwargs = {"diff_method": None}
-        elif _is_ours(self.device):
+        elif is_ours(self.device):
             kwargs = {
                 "diff_method": "device",
                 "gradient_kwargs": {"method": self.gradient},
@@ -385,9 +476,18 @@ class QuantumTrainer:
         else:
             kwargs = {"diff_method": self.gradient}
         qnode = model.qnode(self.device, **kwargs)
-        if self.config.shots_per_circuit is not None:
-            qnode = qp.set_shots(qnode, shots=self.config.shots_per_circuit)
+        if self.evaluation_shots is not None:
+            qnode = qp.set_shots(qnode, shots=self.evaluation_shots)
         return qnode
+
+    @property
+    def evaluation_shots(self) -> int | None:
+        """Shots of :meth:`predict` and :meth:`evaluate`: the fixed count, a schedule's last,
+        or the adaptive policy's most (``None``: exact)."""
+        shots = self.config.shots_per_circuit
+        if shots is None or isinstance(shots, int):
+            return shots
+        return shots[-1] if isinstance(shots, tuple) else AdaptiveShots().max_shots
 
     def _loader(self, data: Any, y: Any) -> Any:
         pair = isinstance(data, tuple) and len(data) == 2
@@ -414,7 +514,7 @@ class QuantumTrainer:
             y, output_dim=model.output_dim, classification=model.task == "classification"
         )
 
-    def _checkpoint(self, model: QuantumModel, run: _RunState) -> None:
+    def _checkpoint(self, model: QuantumModel, run: RunState) -> None:
         if self.output_dir is None:
             return
         state = {
@@ -430,10 +530,13 @@ class QuantumTrainer:
             "run_id": run.run_id,
             "data": run.data,
             "device": device_identity(self.device),
+            "shots": None if run.shots is None else run.shots.state_dict(),
+            "stopping": run.stopping.state_dict(),
+            "budget_spent": run.spent if run.plan is None else run.plan.spent,
         }
         save_checkpoint(self.output_dir / CHECKPOINT_NAME, state)
 
-    def _restore(self, model: QuantumModel, run: _RunState, loader: Any) -> _RunState:
+    def _restore(self, model: QuantumModel, run: RunState, loader: Any) -> RunState:
         """Continue from the checkpoint, refusing one that is malformed or from another run
         (config, device, data: :class:`~.CheckpointError` naming what differs)."""
         if self.output_dir is None:
@@ -445,12 +548,18 @@ class QuantumTrainer:
         state = load_checkpoint(path, required=TRAINER_KEYS)
         self._check_same_run(path, state, run, model)
         remove_partial_writes(path)  # a run killed while writing its checkpoint
-        with _reading(path):
+        with reading(path):
             model.quantum_layer.parameters = np.asarray(state["parameters"], dtype=float)
-            run.opt_state = _checked_optimizer(state["optimizer"], model)
+            run.opt_state = checked_optimizer(state["optimizer"], model)
             if state["gradient"] is not None:
                 self.gradient.load_state_dict(state["gradient"])
             self.tracker.load_state_dict(state["tracker"])
+            if run.shots is not None and state.get("shots") is not None:
+                run.shots.load_state_dict(state["shots"])
+            if state.get("stopping") is not None:
+                run.stopping.load_state_dict(state["stopping"])
+            run.stop_reason = run.stopping.reason
+            run.spent = float(state.get("budget_spent") or 0.0)
         run.run_id = state.get("run_id") or run.run_id  # the killed run's jobs are re-attached
         if isinstance(loader, ArrayLoader) and state.get("data_seed") is not None:
             loader.seed = state["data_seed"]  # the killed run's order, even with seed=None
@@ -462,8 +571,8 @@ class QuantumTrainer:
         logger.info("resumed from %s at epoch %d, batch %d", path, run.epoch, run.batch_in_epoch)
         return run
 
-    def _check_same_run(self, path: Path, state: dict, run: _RunState, model: QuantumModel):
-        with _reading(path):
+    def _check_same_run(self, path: Path, state: dict, run: RunState, model: QuantumModel):
+        with reading(path):
             saved = TrainingConfig.from_dict(state["config"])
         differs = mismatches(
             dataclasses.replace(saved, epochs=self.config.epochs).to_dict(), self.config.to_dict()
@@ -498,91 +607,6 @@ class QuantumTrainer:
         self.tracker.to_csv(self.output_dir / "history.csv")
 
 
-@dataclasses.dataclass(slots=True)
-class _RunState:
-    """Where a run stands: position, step counter, optimiser."""
-
-    epoch: int
-    batch_in_epoch: int
-    step: int
-    optimizer: Any
-    opt_state: Any
-    data_seed: int | None = None
-    data: dict[str, Any] | None = None
-    run_id: str = dataclasses.field(default_factory=lambda: uuid.uuid4().hex)
-
-    @classmethod
-    def fresh(cls, model: QuantumModel, config: TrainingConfig) -> _RunState:
-        optimizer = make_optimizer(config.optimizer, config.learning_rate)
-        return cls(0, 0, 0, optimizer, optimizer.init(model.quantum_layer.parameters))
-
-
-def _make_device(device_or_name: Any, config: TrainingConfig, kwargs: dict[str, Any]) -> Any:
-    if isinstance(device_or_name, qp.devices.Device):
-        return device_or_name
-    if not isinstance(device_or_name, str):
-        raise ConfigurationError(
-            f"device_or_name must be a PennyLane device or a device name, got {device_or_name!r}."
-        )
-    if device_or_name == "qnative.simulator":
-        kwargs = {
-            "seed": config.seed,
-            "cache": config.enable_circuit_cache,
-            "cache_size": config.cache_size,
-            "batch": config.enable_batch_execution,
-            **kwargs,
-        }
-    elif device_or_name == "qnative.ionq":
-        kwargs = {
-            "seed": config.seed,
-            "cache": config.enable_circuit_cache,
-            "timeout": config.batch_timeout,
-            **kwargs,
-        }
-    try:
-        return qp.device(device_or_name, wires=config.n_qubits, **kwargs)
-    except TypeError as error:  # an unknown keyword: PennyLane passes it to the constructor
-        raise ConfigurationError(
-            f"device {device_or_name!r} does not take the options {sorted(kwargs)} ({error}); "
-            "check device_kwargs against the device's documentation."
-        ) from None
-    except qp.exceptions.DeviceError as error:
-        if isinstance(error, ConfigurationError):
-            raise
-        raise ConfigurationError(
-            f"device {device_or_name!r} cannot be built ({error}); use a registered device "
-            "name such as 'qnative.simulator', or pass a device you built."
-        ) from None
-
-
-@contextlib.contextmanager
-def _reading(path: Path) -> Iterator[None]:
-    """Turn what a malformed checkpoint raises while it is applied into a CheckpointError."""
-    try:
-        yield
-    except CheckpointError:
-        raise
-    except (AttributeError, KeyError, IndexError, TypeError, ValueError) as error:
-        raise CheckpointError(
-            f"checkpoint {path} is malformed ({type(error).__name__}: {error}); delete it (or "
-            "use another output_dir) to start a new run."
-        ) from None
-
-
-def _checked_optimizer(data: dict[str, Any], model: QuantumModel) -> Any:
-    """The optimiser state of a checkpoint, its arrays shaped like the parameters."""
-    opt_state = state_from_dict(data)
-    shape = np.shape(model.quantum_layer.parameters)
-    for name, value in zip(opt_state._fields, opt_state, strict=True):
-        if isinstance(value, np.ndarray) and value.ndim and value.shape != shape:
-            raise ValueError(f"optimizer state {name!r} has shape {value.shape}, not {shape}")
-    return opt_state
-
-
-def _is_ours(device: Any) -> bool:
-    return str(getattr(device, "name", "")).startswith("qnative.")
-
-
 def _gradient_options(config: TrainingConfig) -> dict[str, Any]:
     return {"seed": config.seed} if is_stateful(config.gradient_method) else {}
 
@@ -594,11 +618,6 @@ def _gradient_state(gradient: Any) -> dict[str, Any] | None:
 def _method_used(gradient: Any, config: TrainingConfig) -> str:
     history = getattr(gradient, "method_history", None)
     return history[-1] if history else canonical(config.gradient_method)
-
-
-def _step_seed(seed: int, step: int) -> int:
-    """The device's sampling seed of step ``step``: a function of the run seed and step only."""
-    return int(np.random.SeedSequence([seed, step]).generate_state(1)[0])
 
 
 def _batches(loader: Any, epoch: int):
