@@ -76,9 +76,11 @@ class TestAdaptiveOnAQpu:
         history = trainer.fit(QuantumModel.from_config(trainer.config), data.X_train, data.y_train)
         assert _jobs(emulator) - before == len(history["loss"]) == 8  # pricing made no job
         assert history["circuits"] == [15] * 8  # 5 + 2 x 5 SPSA: one direction on a QPU
-        free = int(12.4166 / (15 * GATE_SHOT_USD))  # what the job minimum pays for
-        assert all(s >= max(free, AdaptiveShots().min_shots) for s in history["shots"])
-        assert len(set(history["shots"])) > 1  # the policy moved
+        # the job minimum ($12.42) pays for 360 shots of these 15 small circuits, more than the
+        # rule asks for here: the policy takes what is paid for anyway
+        free = int(12.4166 / (15 * GATE_SHOT_USD))
+        assert free > AdaptiveShots().min_shots
+        assert set(history["shots"]) == {free}
         assert history["device_shots"] == [
             s * c for s, c in zip(history["shots"], history["circuits"], strict=True)
         ]

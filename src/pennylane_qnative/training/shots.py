@@ -167,7 +167,9 @@ class AdaptiveShots:
 
     Args:
         kappa (float): :math:`\\kappa = 2L\\alpha / (2 - L\\alpha)`, the constant of the rule
-        min_shots (int): the fewest shots of a step (also the first step's)
+            (0.1: chosen on a validation split, paired over 10 seeds, see ``docs/benchmarks.md``)
+        min_shots (int): the fewest shots of a step (also the first step's); on a paid
+            target never fewer than the job minimum pays for
         max_shots (int): the most shots of a step
         smoothing (float): iCANS's :math:`\\mu`, the weight of the past in the moving
             averages of the squared gradient norm and of the noise
@@ -179,8 +181,8 @@ class AdaptiveShots:
     def __init__(
         self,
         *,
-        kappa: float = 1.0,
-        min_shots: int = 50,
+        kappa: float = 0.1,
+        min_shots: int = 10,
         max_shots: int = 1000,
         smoothing: float = 0.8,
     ) -> None:
