@@ -53,14 +53,15 @@ logger = logging.getLogger(__name__)
 _PROBE_SHOTS = 10_000  # large enough for any job to be above its minimum
 
 
-def price_step(direct: Any, weights: Any, X: Any) -> StepPrice | None:
+def price_step(direct: Any, weights: Any, X: Any, validation: Any = None) -> StepPrice | None:
     """:class:`~.StepPrice` of one :class:`~.DirectStep` on a batch ``X`` (``None``: a local
     device, e.g. ``qnative.simulator``; a free cloud target is priced ``StepPrice(fixed=1)``:
     one unit per job, whatever its shots).
 
     Runs the step twice as a dry run (``dry_run=True``) on a copy of ``qnative.ionq`` with no
     cache, journal or session: at 1 shot (the job minimum) and at 10,000 shots (the price per
-    shot).
+    shot). With ``validation`` inputs, the step priced is one that carries them (the dearest
+    step of a run that validates), so that a plan made with it never overspends.
     """
     device = direct.device
     options = getattr(device, "options", None)
@@ -74,7 +75,7 @@ def price_step(direct: Any, weights: Any, X: Any) -> StepPrice | None:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)  # "dry_run: nothing was submitted"
         for shots in (1, _PROBE_SHOTS):
-            probe(weights, X, shots=shots)
+            probe.run(weights, X, shots=shots, validation=validation)
             estimates.append(float(twin.last_estimate_usd or 0.0))
     minimum, large = estimates
     if large <= 0:  # a free target: a job costs its queue, not its shots

@@ -189,7 +189,7 @@ class QuantumTrainer:
         step = self._training_step(model)
         run = RunState.fresh(model, self.config)
         self.tracker = PerformanceTracker()
-        loader = self._price(model, step, run, loader)
+        loader = self._price(model, step, run, loader, validation_data)
         if isinstance(loader, ArrayLoader):
             run.data_seed, run.data = loader.seed, data_fingerprint(loader.X, loader.y)
         if resume:
@@ -403,14 +403,16 @@ class QuantumTrainer:
             metrics = self._metrics(model, val_out, validation[1])
             self._validated(run, epoch, metrics, circuits=len(val_out), fused=True)
 
-    def _price(self, model, step, run, loader) -> Any:
+    def _price(self, model, step, run, loader, validation_data) -> Any:
         """Price a step (a dry run: nothing paid) when the shots or the budget need it; with
         ``"adaptive"`` on a free cloud target, fill the jobs (:func:`~.planning.fill_jobs`)."""
         needed = run.shots is not None or self.config.budget_usd is not None
         if not (isinstance(step, DirectStep) and needed and hasattr(loader, "__len__")):
             return loader
         X = model.check_inputs(next(iter(_batches(loader, 0)))[0])
-        run.price = price_step(step, np.asarray(model.quantum_layer.parameters, float), X)
+        fused = None if validation_data is None else model.check_inputs(validation_data[0])
+        weights = np.asarray(model.quantum_layer.parameters, float)
+        run.price = price_step(step, weights, X, fused)
         free = run.price is not None and run.price.per_shot == 0
         if isinstance(run.shots, AdaptiveShots) and free:
             loader = fill_jobs(run, self.gradient, loader, self.config)
