@@ -64,7 +64,12 @@ from pennylane_qnative.devices.copying import rebuild
 from pennylane_qnative.devices.device_gradients import DeviceGradients
 from pennylane_qnative.devices.errors import DeviceConfigurationError
 from pennylane_qnative.devices.ionq_options import IonQOptions, ShotsReuse
-from pennylane_qnative.devices.ionq_preprocess import lowered, lowering, validate_for_ionq
+from pennylane_qnative.devices.ionq_preprocess import (
+    compile_native,
+    lowered,
+    lowering,
+    validate_for_ionq,
+)
 from pennylane_qnative.devices.ionq_results import Distribution, tape_results
 from pennylane_qnative.devices.ionq_translation import (
     compile_circuit,
@@ -314,6 +319,13 @@ class IonQDevice(ResultCacheMethods, Device):
     ) -> qp.CompilePipeline:
         """Validate and lower circuits; everything is checked before anything is submitted.
 
+        With ``gateset="native"`` the last transform, :func:`~.compile_native`, compiles each
+        circuit into IonQ's native pulses (:mod:`~.ionq_ops`), so what ``execute`` receives,
+        and ``qp.specs``/``qp.draw`` show at ``level="device"``, is what is billed. With
+        ``diff_method="device"`` (the device's gradient transform needs the gates) or a higher
+        derivative (``max_diff > 1``) that compilation runs inside ``execute`` instead, after
+        the gradient circuits are made.
+
         With program capture on, the program is converted to a circuit first (see
         :meth:`eval_jaxpr`), which then takes this same pipeline.
         """
@@ -335,6 +347,8 @@ class IonQDevice(ResultCacheMethods, Device):
         program.add_transform(
             validate_for_ionq, qubits=self.backend.qubits, exact=self.exact, target=self.target
         )
+        if self.gateset is Gateset.NATIVE and not _differentiates_lowered(execution_config):
+            program.add_transform(compile_native, entangler=self.entangler)
         return program
 
     def setup_execution_config(
@@ -407,6 +421,15 @@ class IonQDevice(ResultCacheMethods, Device):
             if self.tracker.active:
                 run.track(self.tracker, circuits, results)
         return results
+
+
+def _differentiates_lowered(config: ExecutionConfig | None) -> bool:
+    """Whether the circuits preprocessing makes are differentiated again (the device's own
+    gradient transform, or a higher derivative): they must keep gates with gradient recipes,
+    so the native compilation then runs inside ``execute``."""
+    return config is not None and (
+        config.gradient_method == "device" or config.derivative_order > 1
+    )
 
 
 def _make_cache(options: IonQOptions) -> QuantumCircuitCache | None:
