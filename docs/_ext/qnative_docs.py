@@ -57,6 +57,7 @@ API_SECTIONS: list[tuple[str, list[str]]] = [
             f"{PACKAGE}.devices.device_gradients",
             f"{PACKAGE}.devices.ionq_preprocess",
             f"{PACKAGE}.devices.ionq_ops",
+            f"{PACKAGE}.devices.ionq_run",
             f"{PACKAGE}.devices.ionq_translation",
             f"{PACKAGE}.devices.ionq_results",
         ],

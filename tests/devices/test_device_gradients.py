@@ -8,7 +8,11 @@ import pytest
 from pennylane import numpy as pnp
 from pennylane.devices import ExecutionConfig
 
-from pennylane_qnative.devices.device_gradients import DeviceGradients
+from pennylane_qnative.devices.device_gradients import (
+    DeviceGradients,
+    split_trainable_broadcasts,
+    trainable_broadcast,
+)
 from pennylane_qnative.exceptions import ConfigurationError
 
 
@@ -77,3 +81,28 @@ class TestServedDiffMethods:
         ours = qp.grad(self._qnode(dev, c=0.05, rng=3))(x)
         theirs = qp.grad(self._qnode(qp.device("default.qubit", wires=2), h=0.05, sampler_rng=3))(x)
         np.testing.assert_allclose(ours, theirs, atol=1e-12)
+
+
+class TestTrainableBroadcasts:
+    """Circuits whose trainable parameters are broadcast are split before differentiation."""
+
+    @staticmethod
+    def tape(x_trainable: bool) -> qp.tape.QuantumScript:
+        tape = qp.tape.QuantumScript(
+            [qp.RX(np.array([0.1, 0.2, 0.3]), 0), qp.RY(0.4, 0)], [qp.expval(qp.Z(0))]
+        )
+        tape.trainable_params = [0, 1] if x_trainable else [1]
+        return tape
+
+    @pytest.mark.parametrize(
+        ("x_trainable", "split"),
+        [pytest.param(True, 3, id="trainable-broadcast"), pytest.param(False, 1, id="data")],
+    )
+    def test_split_only_trainable_broadcasts(self, x_trainable, split):
+        """Broadcast trainable parameters split into one circuit each; broadcast data not."""
+        tape = self.tape(x_trainable)
+        assert trainable_broadcast(tape) is x_trainable
+        tapes, post = split_trainable_broadcasts(tape)
+        assert len(tapes) == split
+        result = post(qp.device("default.qubit").execute(tapes))
+        np.testing.assert_allclose(result, np.cos([0.1, 0.2, 0.3]) * np.cos(0.4), atol=1e-12)

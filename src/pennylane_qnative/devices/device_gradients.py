@@ -15,15 +15,16 @@ from collections.abc import Mapping
 from dataclasses import replace
 from typing import Any
 
+import pennylane as qp
 from pennylane.devices import ExecutionConfig
-from pennylane.tape import QuantumScriptBatch
-from pennylane.transforms.core import Transform
+from pennylane.tape import QuantumScript, QuantumScriptBatch
+from pennylane.transforms.core import Transform, transform
 from pennylane.typing import ResultBatch
 
 from pennylane_qnative.gradients.registry import canonical, resolve
 from pennylane_qnative.gradients.spsa import spsa_grad
 
-__all__ = ["DeviceGradients"]
+__all__ = ["DeviceGradients", "split_trainable_broadcasts", "trainable_broadcast"]
 
 _NO_TRAINABLE_WARNING = "Attempted to compute the gradient of a tape with no trainable"
 
@@ -36,6 +37,34 @@ SERVED = {"spsa": spsa_grad}
 # gradient_kwargs a QNode passes for the device (it cannot set device options): name there ->
 # device option
 _DEVICE_KWARGS = {"shots_rng": "rng", "run_id": "run_id"}
+
+
+def trainable_broadcast(tape: QuantumScript) -> bool:
+    """Whether a *trainable* parameter of ``tape`` is broadcast (a batch of values).
+
+    Gradient transforms refuse such circuits (PennyLane's ``param_shift`` raises
+    ``NotImplementedError``, PennyLane #4462): :func:`split_trainable_broadcasts` splits them
+    first. Broadcast data (non-trainable inputs) is fine and is not split.
+    """
+    if tape.batch_size is None:
+        return False
+    for index in tape.trainable_params:
+        info = tape.par_info[index]
+        op, p = info["op"], info["p_idx"]
+        if op.batch_size is not None and qp.math.ndim(op.data[p]) > op.ndim_params[p]:
+            return True
+    return False
+
+
+@transform
+def split_trainable_broadcasts(tape: QuantumScript) -> tuple[QuantumScriptBatch, Any]:
+    """One circuit per parameter set where a trainable parameter is broadcast (see
+    :func:`trainable_broadcast`), so a gradient transform can differentiate each; the
+    results are stacked back. Before the ML boundary, so the ML framework differentiates the
+    split (e.g. a ``torch.nn.Linear`` before a ``TorchLayer``)."""
+    if not trainable_broadcast(tape):
+        return (tape,), lambda results: results[0]
+    return qp.transforms.broadcast_expand(tape)
 
 
 class DeviceGradients:
