@@ -99,6 +99,8 @@ _ANALYTIC = (ExpectationMP, VarianceMP, ProbabilityMP)
 _DEVICE_OPTIONS = ("rng", "run_id")
 # set by setup_execution_config: preprocessing (track_results) records each circuit's results
 _TRACKED = "results_tracked"
+# set by setup_execution_config for diff_method="best" on trainable broadcast parameters
+_SPLIT = "split_trainable_broadcasts"
 
 
 def _option(name: str, doc: str) -> property:
@@ -338,7 +340,7 @@ class IonQDevice(ResultCacheMethods, Device):
             return program
         if execution_config is not None and execution_config.device_options.get(_TRACKED):
             program.add_transform(track_results, device=self)
-        if execution_config is not None and execution_config.gradient_method == "device":
+        if execution_config is not None and execution_config.device_options.get(_SPLIT):
             program.add_transform(split_trainable_broadcasts)
         if self.wires is not None:
             program.add_transform(validate_device_wires, self.wires, name=self.name)
@@ -380,10 +382,11 @@ class IonQDevice(ResultCacheMethods, Device):
                 gradient_method="device",
                 gradient_keyword_arguments=options,
                 grad_on_execution=on_execution,
+                device_options={**config.device_options, _SPLIT: True},
             )
         config = DeviceGradients.seeded(config, served={})
         for option in config.device_options:
-            if option not in (*_DEVICE_OPTIONS, _TRACKED):
+            if option not in (*_DEVICE_OPTIONS, _TRACKED, _SPLIT):
                 raise DeviceConfigurationError(
                     f"qnative.ionq has no device option {option!r}; it takes "
                     f"{list(_DEVICE_OPTIONS)}."
