@@ -56,6 +56,8 @@ API_SECTIONS: list[tuple[str, list[str]]] = [
             f"{PACKAGE}.devices.validation",
             f"{PACKAGE}.devices.device_gradients",
             f"{PACKAGE}.devices.ionq_preprocess",
+            f"{PACKAGE}.devices.ionq_ops",
+            f"{PACKAGE}.devices.ionq_run",
             f"{PACKAGE}.devices.ionq_translation",
             f"{PACKAGE}.devices.ionq_results",
         ],

@@ -34,7 +34,8 @@ from pennylane_qnative.exceptions import ConfigurationError, QnativeError
 
 __all__ = ["main"]
 
-GRADIENTS = ("adaptive", "spsa", "parameter_shift", "natural", "richardson")
+GRADIENTS = ("adaptive", "spsa", "parameter-shift", "parameter_shift", "natural", "richardson")
+"""``--gradient`` choices: ``TrainingConfig.gradient_method``'s, PennyLane's spelling first."""
 DEBUG_ENV = "QNATIVE_DEBUG"
 """Set to ``1`` for the traceback of an unexpected error."""
 

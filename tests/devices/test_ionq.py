@@ -145,6 +145,38 @@ class TestOneJobPerStep:
         expected = qp.grad(lambda w: pnp.mean((reference(x, w) - y) ** 2))(w)
         np.testing.assert_allclose(grads[0], expected, atol=1e-9)
 
+    @pytest.mark.parametrize("gateset", ["qis", "native"])
+    def test_trainable_broadcast_with_best(self, make, url, gateset):
+        """diff_method="best" with a trainable broadcast parameter (PennyLane's param_shift
+        refuses it): split per parameter set, parameter-shift on each in one job; the
+        Jacobian of default.qubit's backprop."""
+
+        def qnode(dev):
+            @qp.qnode(dev)
+            def circuit(x, w):
+                qp.RX(x, 0)
+                qp.RY(w, 1)
+                qp.CNOT([0, 1])
+                return qp.expval(qp.Z(1))
+
+            return circuit
+
+        x = pnp.array([0.1, 0.5, -0.3], requires_grad=True)
+        w = pnp.array(0.4, requires_grad=True)
+        dev = make(gateset=gateset)
+        before = jobs_created(url)
+        with qp.Tracker(dev) as tracker:
+            jac = qp.jacobian(qnode(dev))(x, w)
+        expected = qp.jacobian(qnode(qp.device("default.qubit", wires=2)))(x, w)
+        # qp.jacobian runs the QNode once per argument: each time a batch of the 3 forward
+        # circuits, then one of 2 shifts of x and of w for each; the second time re-attaches
+        # to the first's jobs
+        assert tracker.history["circuits"] == [3, 3 * 2 * 2] * 2
+        assert tracker.history["jobs"] == [1, 1, 1, 1]
+        assert jobs_created(url) - before == 2
+        for ours, theirs in zip(jac, expected, strict=True):
+            np.testing.assert_allclose(ours, theirs, atol=1e-9)
+
 
 # --- agreement with qnative.simulator ---------------------------------------------------------
 

@@ -82,7 +82,7 @@ class TestOneSession:
             for x in (0.1, 0.2, 0.3, 0.4):
                 f(x)
         session_id = dev.session_id
-        assert tracker.latest["session_id"] == session_id
+        assert tracker.history["session_id"][-1] == session_id
         listed = session_jobs(emulator, session_id)
         paid = [ids[0] for ids in tracker.history["job_ids"]]
         assert sorted(j["id"] for j in listed if j["parent_job_id"] is None) == sorted(paid)

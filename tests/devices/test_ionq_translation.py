@@ -496,10 +496,12 @@ class TestTomlAgreement:
 
     @pytest.mark.parametrize("entangler", NATIVE_ENTANGLERS)
     def test_native_table_is_the_toml_list(self, entangler):
-        """The native two-qubit table is the TOML's [qnative.native] two_qubit list."""
+        """The native two-qubit table is the TOML's [qnative.native] two_qubit list plus the
+        entangler's own pulse."""
         with CAPABILITIES_FILE.open("rb") as file:
-            listed = tomllib.load(file)["qnative"]["native"]["two_qubit"]
-        assert translatable("native") == frozenset(listed) == NATIVE_TWO_QUBIT[entangler]
+            native = tomllib.load(file)["qnative"]["native"]
+        listed = frozenset(native["two_qubit"]) | frozenset(native["pulses"][entangler])
+        assert translatable("native", entangler) == listed == NATIVE_TWO_QUBIT[entangler]
 
     def test_device_stops_decomposing_at_the_toml_gates(self):
         """qnative.ionq keeps TOML gates and decomposes the rest (here: Rot, CZ)."""

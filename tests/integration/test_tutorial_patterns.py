@@ -498,20 +498,10 @@ class TestTracker:
         assert tracker.history["resources"][0] == theirs.history["resources"][0]
 
     @pytest.mark.parametrize("second", [qp.PauliZ, qp.PauliX], ids=["commuting", "non-commuting"])
-    def test_results_of_a_hamiltonian(self, make, name, second, request):
+    def test_results_of_a_hamiltonian(self, make, name, second):
         """``tracker.history["results"]`` (and ``totals["results"]``) hold the QNode's energy
-        of a Hamiltonian, as on default.qubit and lightning.qubit (the tracker demo's idiom)."""
-        if name == "qnative.ionq":
-            request.applymarker(
-                pytest.mark.xfail(
-                    strict=True,
-                    reason="qnative.ionq records results in execute (devices/ionq.py _Run.track) "
-                    "for the circuits its lowering (ionq_preprocess.lowering) made of the "
-                    "Hamiltonian: one measurement per term, one circuit per measured basis, so "
-                    "history['results'] holds the terms' values (tuples: no totals['results']), "
-                    "not the energy default.qubit records; executions and shots do match",
-                )
-            )
+        of a Hamiltonian, as on default.qubit and lightning.qubit (the tracker demo's idiom),
+        though qnative.ionq runs one circuit per measured basis."""
 
         def record(dev):
             @qp.qnode(dev)
@@ -979,21 +969,12 @@ class TestJax:
 
 class TestTorch:
     @pytest.mark.parametrize("classical_first", [False, True], ids=["qlayer-first", "demo"])
-    def test_torch_layer_step(self, make, name, classical_first, request):
+    def test_torch_layer_step(self, make, name, classical_first):
         """``qp.qnn.TorchLayer`` in a model, one SGD step on a batch: default.qubit's new
-        parameters. "demo" is tutorial_qnn_module_torch's Linear -> TorchLayer -> Linear."""
+        parameters. "demo" is tutorial_qnn_module_torch's Linear -> TorchLayer -> Linear: the
+        batch reaches the QNode as trainable broadcast inputs, which PennyLane's param_shift
+        refuses; qnative.ionq splits them and differentiates each circuit."""
         torch = pytest.importorskip("torch")
-        if name == "qnative.ionq" and classical_first:
-            request.applymarker(
-                pytest.mark.xfail(
-                    strict=True,
-                    reason="the batch reaches the QNode as a broadcast of *trainable* inputs "
-                    "(the Linear layer before it); qnative.ionq differentiates with "
-                    "PennyLane's param_shift, which refuses broadcast trainable parameters "
-                    "(NotImplementedError, PennyLane #4462); default.qubit uses backprop. "
-                    "Needs qnative.ionq to split broadcasts before the gradient transform",
-                )
-            )
 
         def run(dev):
             @qp.qnode(dev)

@@ -15,27 +15,79 @@ from collections.abc import Mapping
 from dataclasses import replace
 from typing import Any
 
+import pennylane as qp
 from pennylane.devices import ExecutionConfig
-from pennylane.tape import QuantumScriptBatch
-from pennylane.transforms.core import Transform
+from pennylane.tape import QuantumScript, QuantumScriptBatch
+from pennylane.transforms.core import Transform, transform
 from pennylane.typing import ResultBatch
 
-from pennylane_qnative.gradients.registry import canonical, resolve
+from pennylane_qnative.gradients.registry import bind, canonical, resolve
 from pennylane_qnative.gradients.spsa import spsa_grad
 
-__all__ = ["DeviceGradients"]
+__all__ = [
+    "DeviceGradients",
+    "our_pennylane_transform",
+    "split_trainable_broadcasts",
+    "trainable_broadcast",
+]
 
 _NO_TRAINABLE_WARNING = "Attempted to compute the gradient of a tape with no trainable"
 
-# PennyLane ``diff_method`` strings qnative.simulator serves itself, with the same estimator
-# and options as PennyLane's transform of that name (fused into the step's one batch). On
-# qnative.ionq PennyLane's own transform runs on the user's circuit (the device's lowering
-# would change the circuit it differentiates, hence its seeded directions); its fused
-# equivalent there is diff_method="device".
+# PennyLane ``diff_method`` strings we implement with the same estimator and options as
+# PennyLane's transform of that name (plus ours). qnative.simulator serves them itself (fused
+# into the step's one batch); on qnative.ionq the same transform runs on the user's circuit,
+# in place of PennyLane's (our_pennylane_transform: the device's lowering would change the
+# circuit it differentiates, hence its seeded directions); the fused equivalent there is
+# diff_method="device".
 SERVED = {"spsa": spsa_grad}
 # gradient_kwargs a QNode passes for the device (it cannot set device options): name there ->
 # device option
 _DEVICE_KWARGS = {"shots_rng": "rng", "run_id": "run_id"}
+
+
+def our_pennylane_transform(config: ExecutionConfig) -> ExecutionConfig:
+    """``config`` with PennyLane's transform for a ``diff_method`` string we also serve
+    (``"spsa"``: ``qp.gradients.spsa_grad``) replaced by ours, a drop-in (same circuits and
+    Jacobian for the same options), so the name means one estimator, with the same options
+    (PennyLane's plus ours: ``c``, ``rng``), on every device. Its options are checked now.
+
+    Raises:
+        ConfigurationError: an option the transform does not take, listing those it does
+    """
+    for theirs in (qp.gradients.spsa_grad,):
+        if config.gradient_method is theirs:
+            ours = SERVED[theirs.tape_transform.__name__.removesuffix("_grad")]
+            bind(ours, **dict(config.gradient_keyword_arguments or {}))
+            return replace(config, gradient_method=ours)
+    return config
+
+
+def trainable_broadcast(tape: QuantumScript) -> bool:
+    """Whether a *trainable* parameter of ``tape`` is broadcast (a batch of values).
+
+    Gradient transforms refuse such circuits (PennyLane's ``param_shift`` raises
+    ``NotImplementedError``, PennyLane #4462): :func:`split_trainable_broadcasts` splits them
+    first. Broadcast data (non-trainable inputs) is fine and is not split.
+    """
+    if tape.batch_size is None:
+        return False
+    for index in tape.trainable_params:
+        info = tape.par_info[index]
+        op, p = info["op"], info["p_idx"]
+        if op.batch_size is not None and qp.math.ndim(op.data[p]) > op.ndim_params[p]:
+            return True
+    return False
+
+
+@transform
+def split_trainable_broadcasts(tape: QuantumScript) -> tuple[QuantumScriptBatch, Any]:
+    """One circuit per parameter set where a trainable parameter is broadcast (see
+    :func:`trainable_broadcast`), so a gradient transform can differentiate each; the
+    results are stacked back. Before the ML boundary, so the ML framework differentiates the
+    split (e.g. a ``torch.nn.Linear`` before a ``TorchLayer``)."""
+    if not trainable_broadcast(tape):
+        return (tape,), lambda results: results[0]
+    return qp.transforms.broadcast_expand(tape)
 
 
 class DeviceGradients:

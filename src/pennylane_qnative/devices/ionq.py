@@ -42,9 +42,6 @@ through one ``execute``, hence one job.
 from __future__ import annotations
 
 import logging
-import math
-import secrets
-import warnings
 from collections.abc import Mapping
 from dataclasses import replace
 from pathlib import Path
@@ -61,26 +58,36 @@ from pennylane.typing import ResultBatch
 
 from pennylane_qnative.devices.caching import ResultCacheMethods
 from pennylane_qnative.devices.copying import rebuild
-from pennylane_qnative.devices.device_gradients import DeviceGradients
+from pennylane_qnative.devices.device_gradients import (
+    DeviceGradients,
+    our_pennylane_transform,
+    split_trainable_broadcasts,
+    trainable_broadcast,
+)
 from pennylane_qnative.devices.errors import DeviceConfigurationError
-from pennylane_qnative.devices.ionq_options import IonQOptions, ShotsReuse
-from pennylane_qnative.devices.ionq_preprocess import lowered, lowering, validate_for_ionq
-from pennylane_qnative.devices.ionq_results import Distribution, tape_results
+from pennylane_qnative.devices.ionq_options import IonQOptions
+from pennylane_qnative.devices.ionq_preprocess import (
+    compile_native,
+    lowered,
+    lowering,
+    validate_for_ionq,
+)
+from pennylane_qnative.devices.ionq_results import Distribution
+from pennylane_qnative.devices.ionq_run import IonQRun
 from pennylane_qnative.devices.ionq_translation import (
-    compile_circuit,
     native_supports,
     qis_supports,
 )
-from pennylane_qnative.devices.tracking import record_circuits
+from pennylane_qnative.devices.tracking import track_results
 from pennylane_qnative.exceptions import ConfigurationError
 from pennylane_qnative.execution.batching import split_broadcasts
 from pennylane_qnative.execution.budget import BudgetGuard
-from pennylane_qnative.execution.cache import QuantumCircuitCache, context_bytes, fingerprint
-from pennylane_qnative.execution.job_manager import BatchReport, CircuitBatchManager
+from pennylane_qnative.execution.cache import QuantumCircuitCache, context_bytes
+from pennylane_qnative.execution.job_manager import CircuitBatchManager
 from pennylane_qnative.execution.journal import default_cache_dir
 from pennylane_qnative.execution.result_store import ResultStore
 from pennylane_qnative.ionq.backends import MAX_CIRCUITS_PER_JOB
-from pennylane_qnative.ionq.models import Circuit, Gateset
+from pennylane_qnative.ionq.models import Gateset
 from pennylane_qnative.ionq.pricing import DEFAULT_RATE_CARD, RateCard
 from pennylane_qnative.ionq.urls import redact_url
 
@@ -90,6 +97,10 @@ logger = logging.getLogger(__name__)
 
 _ANALYTIC = (ExpectationMP, VarianceMP, ProbabilityMP)
 _DEVICE_OPTIONS = ("rng", "run_id")
+# set by setup_execution_config: preprocessing (track_results) records each circuit's results
+_TRACKED = "results_tracked"
+# set by setup_execution_config for diff_method="best" on trainable broadcast parameters
+_SPLIT = "split_trainable_broadcasts"
 
 
 def _option(name: str, doc: str) -> property:
@@ -314,12 +325,23 @@ class IonQDevice(ResultCacheMethods, Device):
     ) -> qp.CompilePipeline:
         """Validate and lower circuits; everything is checked before anything is submitted.
 
+        With ``gateset="native"`` the last transform, :func:`~.compile_native`, compiles each
+        circuit into IonQ's native pulses (:mod:`~.ionq_ops`), so what ``execute`` receives,
+        and ``qp.specs``/``qp.draw`` show at ``level="device"``, is what is billed. With
+        ``diff_method="device"`` (the device's gradient transform needs the gates) or a higher
+        derivative (``max_diff > 1``) that compilation runs inside ``execute`` instead, after
+        the gradient circuits are made.
+
         With program capture on, the program is converted to a circuit first (see
         :meth:`eval_jaxpr`), which then takes this same pipeline.
         """
         program = qp.CompilePipeline()
         if qp.capture.enabled():
             return program
+        if execution_config is not None and execution_config.device_options.get(_TRACKED):
+            program.add_transform(track_results, device=self)
+        if execution_config is not None and execution_config.device_options.get(_SPLIT):
+            program.add_transform(split_trainable_broadcasts)
         if self.wires is not None:
             program.add_transform(validate_device_wires, self.wires, name=self.name)
         program.add_transform(qp.transforms.defer_measurements, allow_postselect=False)
@@ -335,16 +357,36 @@ class IonQDevice(ResultCacheMethods, Device):
         program.add_transform(
             validate_for_ionq, qubits=self.backend.qubits, exact=self.exact, target=self.target
         )
+        if self.gateset is Gateset.NATIVE and not _differentiates_lowered(execution_config):
+            program.add_transform(compile_native, entangler=self.entangler)
         return program
 
     def setup_execution_config(
         self, config: ExecutionConfig | None = None, circuit: QuantumScript | None = None
     ) -> ExecutionConfig:
         """Numpy parameters, the sampling ``rng``; ``diff_method="device"`` runs our
-        gradient transforms."""
-        config = DeviceGradients.seeded(config or ExecutionConfig(), served={})
+        gradient transforms.
+
+        ``diff_method="best"`` on a circuit with trainable broadcast parameters (a batch from
+        a trainable layer before a ``TorchLayer``), which PennyLane's ``param_shift`` refuses,
+        becomes ``"device"`` with ``"parameter-shift"``: the circuit is split per parameter set
+        before the ML boundary and each part differentiated (one batch of gradient circuits,
+        run only when derivatives are asked for, as with ``param_shift``).
+        """
+        config = config or ExecutionConfig()
+        if _best_needs_split(config, circuit):  # derivatives when asked, as param_shift does
+            options = {"method": "parameter-shift", **(config.gradient_keyword_arguments or {})}
+            on_execution = bool(config.grad_on_execution)
+            config = replace(
+                config,
+                gradient_method="device",
+                gradient_keyword_arguments=options,
+                grad_on_execution=on_execution,
+                device_options={**config.device_options, _SPLIT: True},
+            )
+        config = DeviceGradients.seeded(config, served={})
         for option in config.device_options:
-            if option not in _DEVICE_OPTIONS:
+            if option not in (*_DEVICE_OPTIONS, _TRACKED, _SPLIT):
                 raise DeviceConfigurationError(
                     f"qnative.ionq has no device option {option!r}; it takes "
                     f"{list(_DEVICE_OPTIONS)}."
@@ -362,14 +404,17 @@ class IonQDevice(ResultCacheMethods, Device):
             device_options={
                 **config.device_options,
                 "rng": rng if rng is self._rng else np.random.default_rng(rng),
+                _TRACKED: True,
             },
         )
-        if config.gradient_method != "device":
-            return replace(base, use_device_gradient=False)
+        if config.gradient_method != "device":  # diff_method="spsa": our spsa_grad, as PL's
+            return replace(our_pennylane_transform(base), use_device_gradient=False)
         return self._gradients.configure(config, base)
 
     def supports_derivatives(self, execution_config=None, circuit=None) -> bool:
-        return DeviceGradients.serves(execution_config, served={})
+        return DeviceGradients.serves(execution_config, served={}) or _best_needs_split(
+            execution_config, circuit
+        )
 
     def compute_derivatives(self, circuits, execution_config=None):
         return self._gradients.run(circuits, execution_config, forward=False)[1]
@@ -399,14 +444,35 @@ class IonQDevice(ResultCacheMethods, Device):
         tapes, postprocess = split_broadcasts(circuits)
         rng = np.random.default_rng(config.device_options.get("rng", self._rng))
         run_id = config.device_options.get("run_id", self.options.run_id)
-        run = _Run(self, list(tapes), rng, run_id)
+        run = IonQRun(self, list(tapes), rng, run_id)
+        tracked = bool(config.device_options.get(_TRACKED))
         results = None
         try:
             results = postprocess(run.results())
         finally:  # a failed batch is still accounted for
             if self.tracker.active:
-                run.track(self.tracker, circuits, results)
+                run.track(self.tracker, circuits, results, with_results=not tracked)
         return results
+
+
+def _best_needs_split(config: ExecutionConfig | None, circuit: QuantumScript | None) -> bool:
+    """Whether ``diff_method="best"`` meets trainable broadcast parameters, which PennyLane's
+    ``param_shift`` (what "best" is on this device) refuses: the device then serves it."""
+    return (
+        config is not None
+        and config.gradient_method == "best"
+        and circuit is not None
+        and trainable_broadcast(circuit)
+    )
+
+
+def _differentiates_lowered(config: ExecutionConfig | None) -> bool:
+    """Whether the circuits preprocessing makes are differentiated again (the device's own
+    gradient transform, or a higher derivative): they must keep gates with gradient recipes,
+    so the native compilation then runs inside ``execute``."""
+    return config is not None and (
+        config.gradient_method == "device" or config.derivative_order > 1
+    )
 
 
 def _make_cache(options: IonQOptions) -> QuantumCircuitCache | None:
@@ -475,164 +541,3 @@ def _merge_lowered(tapes, todo, done, post) -> tuple[QuantumScriptBatch, Any]:
         return [next(lowered_results) if w is None else results[w] for w in where]
 
     return out, postprocess
-
-
-class _Run:
-    """The state of one ``execute``: keys, hits, jobs, costs (the device is not mutated)."""
-
-    def __init__(
-        self, device: IonQDevice, tapes: list[QuantumScript], rng: Any, run_id: str | None
-    ) -> None:
-        self.device = device
-        self.tapes = tapes
-        self.rng = rng
-        self.run_id = run_id
-        self.hits = 0
-        self.job_ids: list[str] = []
-        self.created = self.reused = 0
-        self.submitted = 0
-        self.shots = 0
-        self.estimated_usd = self.billed_usd = 0.0
-        self.queued_s = 0.0
-        self.session_id: str | None = None
-
-    def results(self) -> list[Any]:
-        """Look up, pack once, estimate, charge, run; one PennyLane result per tape."""
-        dev = self.device
-        memo: dict = {}  # operations shared by the circuits of this batch are read once
-        fps = [fingerprint(t, memo) for t in self.tapes]
-        keys = [None if dev.cache is None else dev.cache.key_for(fp, dev._context) for fp in fps]
-        dists: list[Distribution | None] = [
-            None if key is None else dev.cache.get(key) for key in keys
-        ]
-        self.hits = sum(d is not None for d in dists)
-        groups: dict[int, dict[Any, list[int]]] = {}
-        for i, tape in enumerate(self.tapes):
-            if dists[i] is None:
-                shots = tape.shots.total_shots if tape.shots else 1
-                twin = keys[i] if keys[i] is not None else ("unique", i)
-                groups.setdefault(shots, {}).setdefault(twin, []).append(i)
-        packed = {
-            shots: dev._manager.pack(
-                self._circuits(owners, fps), shots, name=dev.job_name, tag=self._tag(owners)
-            )
-            for shots, owners in groups.items()
-        }
-        self.estimated_usd = sum(p.estimate_usd for p in packed.values())
-        dev.budget.quote(self.estimated_usd)
-        if dev.dry_run:
-            warnings.warn(
-                f"dry_run: nothing was submitted; estimated cost ${self.estimated_usd:.2f}",
-                UserWarning,
-                stacklevel=3,
-            )
-            return [_nan_like(t) for t in self.tapes]
-        dev.budget.charge(self.estimated_usd)  # the whole execute is refused before submitting
-        for shots, owners in groups.items():
-            self._submit(packed[shots], owners, dists, keys)
-            if self.tapes[next(iter(owners.values()))[0]].shots:
-                self.shots += shots * len(owners)
-        return [
-            tape_results(t, d, dev.wire_order(t), exact=dev.exact, rng=self.rng)
-            for t, d in zip(self.tapes, dists, strict=True)
-        ]
-
-    def _tag(self, owners: Mapping[Any, list[int]]) -> str | None:
-        """The journal tag of a sampled batch under ``"skip"``: fresh shots, a new job.
-
-        Without a run identity every such batch is a new job, in this process or another
-        (PennyLane's semantics). With one (``run_id``, which the trainer sets and keeps in its
-        checkpoint), the tag is drawn from the execution's seeded stream, so a run repeated
-        under the same identity and seeds (a resumed run) re-attaches to the jobs it paid for.
-        """
-        dev = self.device
-        sampled = bool(self.tapes[next(iter(owners.values()))[0]].shots)
-        if not sampled or dev.exact or dev.options.shots_policy is not ShotsReuse.SKIP:
-            return None
-        if self.run_id is None:
-            return f"fresh:{secrets.token_hex(16)}"
-        return f"{self.run_id}:{int(self.rng.integers(2**62))}"
-
-    def _circuits(self, owners: Mapping[Any, list[int]], fps: list) -> list[Circuit]:
-        dev = self.device
-        circuits = []
-        for indices in owners.values():
-            tape, fp = self.tapes[indices[0]], fps[indices[0]]
-            wires = dev.wire_order(tape)
-            build = lambda tape=tape, wires=wires: compile_circuit(  # noqa: E731
-                tape, gateset=dev.gateset.value, wire_order=wires, entangler=dev.entangler
-            )
-            template = (
-                build()
-                if fp is None or dev.cache is None
-                else dev.cache.compiled((fp.structure, dev.gateset.value, dev.entangler), build)
-            )
-            circuits.append(
-                Circuit(qubits=max(len(wires), 1), gates=tuple(template.bind(tape.data)),
-                        gateset=dev.gateset)
-            )  # fmt: skip
-        return circuits
-
-    def _submit(self, packed, owners, dists, keys) -> None:
-        dev = self.device
-        report = BatchReport()
-        try:
-            probabilities = dev._manager.run(packed, report=report)
-        finally:
-            self.job_ids.extend(j for j in report.job_ids if j)
-            self.created += report.created
-            self.reused += report.reused
-            self.billed_usd += report.billed_usd
-            self.queued_s += report.queued_s
-            self.session_id = report.session_id or self.session_id
-        dev.budget.settle(packed.estimate_usd, report.billed_usd if report.created else 0.0)
-        self.submitted += len(packed.circuits)
-        for indices, probs in zip(owners.values(), probabilities, strict=True):
-            tape = self.tapes[indices[0]]
-            dist = Distribution.from_ionq(probs, n_qubits=max(len(dev.wire_order(tape)), 1))
-            for i in indices:
-                dists[i] = dist
-            if dev.cache is not None and keys[indices[0]] is not None:
-                dev.cache.put(keys[indices[0]], dist)
-
-    def track(self, tracker: Any, circuits: QuantumScriptBatch, results: Any) -> None:
-        """PennyLane's per-circuit keys, then the batch's (so ``tracker.latest`` holds the
-        jobs, cost and session); a failed batch records the batch's keys and its
-        ``executions`` only."""
-        failed = (
-            {}
-            if results is not None
-            else {"executions": sum(max(c.batch_size or 1, 1) for c in circuits)}
-        )
-        if results is not None:
-            record_circuits(tracker, circuits, results)
-        session = {} if self.session_id is None else {"session_id": self.session_id}
-        tracker.update(
-            **session,
-            batches=1,
-            batch_len=len(circuits),
-            circuits=len(self.tapes),
-            submitted_circuits=self.submitted,
-            submitted_shots=self.shots,
-            jobs=len(self.job_ids),
-            job_ids=list(self.job_ids),
-            jobs_created=self.created,
-            journal_reuses=self.reused,
-            estimated_cost_usd=self.estimated_usd,
-            billed_cost_usd=self.billed_usd,
-            cache_hits=self.hits,
-            queued_seconds=self.queued_s,
-            **failed,
-        )
-        tracker.record()
-
-
-def _nan_like(tape: QuantumScript) -> Any:
-    def one(m: Any) -> Any:
-        if isinstance(m, ProbabilityMP):
-            return np.full(2 ** len(m.wires), math.nan)
-        return np.float64(math.nan)
-
-    values = [one(m) for m in tape.measurements]
-    result = values[0] if len(values) == 1 else tuple(values)
-    return tuple(result for _ in tape.shots) if tape.shots.has_partitioned_shots else result

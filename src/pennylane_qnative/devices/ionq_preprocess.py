@@ -1,8 +1,12 @@
 """Preprocessing transforms of ``qnative.ionq``: what IonQ needs, checked before submission.
 
-:func:`lowering` splits, diagonalises and decomposes a circuit for a gate set; :func:`lowered`
-says whether a circuit (e.g. one a gradient transform generated from a lowered circuit) already
-is; :func:`validate_for_ionq` refuses what IonQ would refuse or bill for nothing.
+:func:`lowering` splits, diagonalises and decomposes a circuit for a gate set (and drops the
+gates that compile to nothing); :func:`lowered` says whether a circuit (e.g. one a gradient
+transform generated from a lowered circuit) already is; :func:`validate_for_ionq` refuses what
+IonQ would refuse or bill for nothing; :func:`compile_native`, last with ``gateset="native"``,
+compiles a circuit into IonQ's native pulses (:mod:`~pennylane_qnative.devices.ionq_ops`), so
+the circuits preprocessing hands to ``execute`` are the ones billed: ``qp.specs(qnode,
+level="device")`` counts their gates as IonQ does.
 """
 
 from __future__ import annotations
@@ -16,11 +20,21 @@ from pennylane.tape import QuantumScript, QuantumScriptBatch
 from pennylane.transforms import diagonalize_measurements, split_non_commuting
 from pennylane.transforms.core import transform
 
+from pennylane_qnative.devices.ionq_ops import from_ionq
+from pennylane_qnative.devices.ionq_translation import NO_OPS, compile_circuit
 from pennylane_qnative.devices.validation import check_finite_parameters
 from pennylane_qnative.exceptions import UnsupportedCircuitError
+from pennylane_qnative.execution.batching import split_broadcasts
 from pennylane_qnative.ionq.backends import MAX_SHOTS
 
-__all__ = ["diagonalize_general_observables", "lowered", "lowering", "validate_for_ionq"]
+__all__ = [
+    "compile_native",
+    "diagonalize_general_observables",
+    "drop_no_ops",
+    "lowered",
+    "lowering",
+    "validate_for_ionq",
+]
 
 
 def lowering(stops: Callable[[qp.operation.Operator], bool], name: str) -> qp.CompilePipeline:
@@ -32,6 +46,7 @@ def lowering(stops: Callable[[qp.operation.Operator], bool], name: str) -> qp.Co
     program.add_transform(
         decompose, stopping_condition=stops, skip_initial_state_prep=False, name=name
     )
+    program.add_transform(drop_no_ops)
     return program
 
 
@@ -45,6 +60,40 @@ def lowered(tape: QuantumScript, stops: Callable[[qp.operation.Operator], bool])
         if rep is None or len(rep) != 1 or any(set(word.values()) - {"Z"} for word in rep):
             return False
     return all(stops(op) for op in tape.operations)
+
+
+@transform
+def drop_no_ops(tape: QuantumScript) -> tuple[QuantumScriptBatch, Any]:
+    """Remove the gates that compile to no IonQ gate (``Identity``, ``GlobalPhase``,
+    ``Barrier``): they change no measured probability and are not billed."""
+    if not any(op.name in NO_OPS for op in tape.operations):
+        return (tape,), lambda results: results[0]
+    kept = [op for op in tape.operations if op.name not in NO_OPS]
+    return (tape.copy(operations=kept),), lambda results: results[0]
+
+
+@transform
+def compile_native(tape: QuantumScript, *, entangler: str) -> tuple[QuantumScriptBatch, Any]:
+    """Compile a lowered circuit into IonQ's native pulses, the gates billed.
+
+    Single-qubit gates become ``GPI2`` pulses with virtual-Z phases (``RZ`` is free), the
+    two-qubit gates ``MS`` (``entangler="ms"``) or ``NativeZZ`` (``"zz"``); see
+    :mod:`~pennylane_qnative.devices.ionq_translation`. A broadcast circuit becomes one
+    circuit per parameter set (their phases differ), its results stacked back. ``execute``
+    translates the pulses one to one, so the job is exactly this circuit. The pulses'
+    parameters are plain numbers: the device compiles circuits that are differentiated
+    again inside ``execute`` instead (see ``IonQDevice.preprocess_transforms``).
+    """
+    tapes, stack = split_broadcasts([tape])
+    wires = tape.wires.labels
+    template = compile_circuit(tapes[0], gateset="native", wire_order=wires, entangler=entangler)
+    native = [
+        tape.copy(operations=[from_ionq(g, wires) for g in template.bind(qp.math.unwrap(t.data))])
+        for t in tapes
+    ]
+    if tape.batch_size is None:
+        return native, lambda results: results[0]
+    return native, lambda results: stack(results)[0]
 
 
 @transform

@@ -48,6 +48,7 @@ from pennylane.devices.capabilities import DeviceCapabilities
 from pennylane.operation import Operator
 from pennylane.ops.op_math import Adjoint, CompositeOp, SymbolicOp
 
+from pennylane_qnative.devices.ionq_ops import GPI, GPI2, MS, NativeZZ
 from pennylane_qnative.exceptions import UnsupportedCircuitError
 from pennylane_qnative.ionq.backends import NATIVE_ENTANGLERS
 
@@ -72,9 +73,14 @@ CAPABILITIES_FILE = Path(__file__).with_name("ionq.toml")
 QIS_OPERATIONS = frozenset(DeviceCapabilities.from_toml_file(str(CAPABILITIES_FILE)).gate_set())
 """Names of the PennyLane operations the ``qis`` gate set runs (``ionq.toml``)."""
 with CAPABILITIES_FILE.open("rb") as _file:
-    _NATIVE_TWO_QUBIT = frozenset(tomllib.load(_file)["qnative"]["native"]["two_qubit"])
-NATIVE_TWO_QUBIT: dict[str, frozenset[str]] = dict.fromkeys(NATIVE_ENTANGLERS, _NATIVE_TWO_QUBIT)
-"""Two-qubit gates each native entangler executes (``ionq.toml``, ``[qnative.native]``)."""
+    _NATIVE = tomllib.load(_file)["qnative"]["native"]
+NATIVE_TWO_QUBIT: dict[str, frozenset[str]] = {
+    entangler: frozenset(_NATIVE["two_qubit"]) | frozenset(_NATIVE["pulses"][entangler])
+    for entangler in NATIVE_ENTANGLERS
+}
+"""Two-qubit gates each native entangler executes (``ionq.toml``, ``[qnative.native]``): the
+rewritten gates, and the entangler's own pulse (:class:`~.ionq_ops.MS` or
+:class:`~.ionq_ops.NativeZZ`)."""
 
 
 _HINTS = {
@@ -229,6 +235,8 @@ def native_supports(op: Operator, entangler: str) -> bool:
     """Whether ``op`` compiles directly to ``native`` gates with ``entangler`` (ms or zz)."""
     if op.name in NATIVE_TWO_QUBIT[entangler] or op.name in NO_OPS:
         return True
+    if isinstance(op, MS | NativeZZ):
+        return False  # the other entangler's pulse: decomposed
     if op.data and isinstance(op, SymbolicOp | CompositeOp):
         return False  # rebinding their parameters is not uniform: decompose them first
     return len(op.wires) == 1 and op.has_matrix
@@ -308,15 +316,18 @@ def compile_circuit(
     return CircuitTemplate(gateset, len(wire_order), tuple(steps), entangler)
 
 
-def translatable(gateset: str = "qis") -> frozenset[str]:
+def translatable(gateset: str = "qis", entangler: str = "ms") -> frozenset[str]:
     """Names of the operations the translation table handles by name.
 
     ``qis``: every operation :func:`qis_gate` translates (compare ``ionq.toml``'s gates);
-    ``native``: the two-qubit gates of the native table (compare ``ionq.toml``'s
-    ``[qnative.native]``; single-qubit gates with a matrix compile generically).
+    ``native``: the two-qubit gates of the native table that ``entangler`` runs (compare
+    ``ionq.toml``'s ``[qnative.native]``; single-qubit gates with a matrix compile generically).
     """
     if gateset == "native":
-        return frozenset(c.__name__ for c in _native_step.registry if _two_qubit_class(c))
+        other = {"ms": NativeZZ, "zz": MS}[entangler]  # the other entangler's pulse
+        return frozenset(
+            c.__name__ for c in _native_step.registry if _two_qubit_class(c) and c is not other
+        )
     names = {c.__name__ for c in qis_gate.registry if c not in (object, Adjoint)}
     adjoints = {f"Adjoint({c.__name__})" for c in _qis_adjoint.registry if c is not object}
     return frozenset(names | adjoints)
@@ -484,6 +495,20 @@ def _emit_zz(frames, entangler, step, data, out) -> None:
         _single(frames, q, _HADAMARD, out)
 
 
+def _emit_pulse(frames, entangler, step, data, out) -> None:
+    """A native pulse (:mod:`~.ionq_ops`), its phases corrected for the frames so far (none
+    in a circuit :func:`~.compile_native` made: its pulses are emitted as they are)."""
+    q, params = step.qubits, data[step.params]
+    if len(q) == 1:
+        gate = "gpi" if step.name == "GPI" else "gpi2"
+        out.append({"gate": gate, "target": q[0], "phase": frames.phase(q[0], params[0])})
+    elif step.name == "MS":
+        phases = [frames.phase(q[0], params[0]), frames.phase(q[1], params[1])]
+        out.append({"gate": "ms", "targets": list(q), "phases": phases, "angle": params[2]})
+    else:  # zz commutes with the frames' Z rotations
+        out.append({"gate": "zz", "targets": list(q), "angle": params[0]})
+
+
 # --- the native table: PennyLane operation -> pulse emitter (None: no pulse) -------------------
 
 
@@ -504,6 +529,14 @@ def _native_step(op: Operator) -> Emit | None:
 _native_step.register(qp.Identity, _no_op)
 _native_step.register(qp.GlobalPhase, _no_op)
 _native_step.register(qp.Barrier, _no_op)
+
+
+@_native_step.register(GPI)
+@_native_step.register(GPI2)
+@_native_step.register(MS)
+@_native_step.register(NativeZZ)
+def _pulse(op: Operator) -> Emit:
+    return _emit_pulse
 
 
 @_native_step.register

@@ -1,11 +1,13 @@
 """What our devices record in ``qp.Tracker``: PennyLane's keys with their meaning, plus ours.
 
 Per circuit, as PennyLane's simulators record them: ``executions`` (a broadcast circuit of 10
-is 10), ``results``, ``shots`` (requested, with finite shots, cache hits included), and
-``resources`` and ``errors`` (``circuit.specs``; a tracker with ``record_resources = False``
-skips them, they are costly); ``simulations`` on a simulator (one per circuit that was
-simulated, so cache hits add none). Per batch, ``batches`` and ``batch_len``; each device adds
-its own keys (see :data:`TRACKER_KEYS`).
+is 10), ``results`` (of the circuit the device was given: on ``qnative.ionq``, whose
+preprocessing splits a Hamiltonian into one circuit per measured basis, the Hamiltonian's
+value, recorded by :func:`track_results`), ``shots`` (requested, with finite shots, cache
+hits included), and ``resources`` and ``errors`` (``circuit.specs``; a tracker with
+``record_resources = False`` skips them, they are costly); ``simulations`` on a simulator
+(one per circuit that was simulated, so cache hits add none). Per batch, ``batches`` and
+``batch_len``; each device adds its own keys (see :data:`TRACKER_KEYS`).
 
 **Example**
 
@@ -28,9 +30,10 @@ from collections.abc import Sequence
 from typing import Any
 
 from pennylane.devices.qubit.sampling import get_num_shots_and_executions
-from pennylane.tape import QuantumScript
+from pennylane.tape import QuantumScript, QuantumScriptBatch
+from pennylane.transforms.core import transform
 
-__all__ = ["TRACKER_KEYS", "record_circuits"]
+__all__ = ["TRACKER_KEYS", "record_circuits", "track_results"]
 
 TRACKER_KEYS: dict[str, str] = {
     "batches": "executions of a batch of circuits (both devices)",
@@ -66,6 +69,7 @@ def record_circuits(
     results: Sequence[Any],
     *,
     simulated: Sequence[bool] | None = None,
+    with_results: bool = True,
 ) -> None:
     """Record PennyLane's per-circuit keys for ``circuits`` and their ``results``.
 
@@ -75,11 +79,15 @@ def record_circuits(
         results (Sequence): their results
         simulated (Sequence[bool] | None): per circuit, whether it was simulated (records
             ``simulations``); ``None`` on hardware
+        with_results (bool): record ``results`` (``False`` when :func:`track_results`
+            records them for the circuits before preprocessing)
     """
     resources = getattr(tracker, "record_resources", True)  # costly: an opt-out exists
     for k, (circuit, result) in enumerate(zip(circuits, results, strict=True)):
         executions, shots = get_num_shots_and_executions(circuit)
-        info: dict[str, Any] = {"executions": executions, "results": result}
+        info: dict[str, Any] = {"executions": executions}
+        if with_results:
+            info["results"] = result
         if simulated is not None:
             info["simulations"] = int(simulated[k])
         if circuit.shots:
@@ -89,3 +97,22 @@ def record_circuits(
             info.update(resources=specs["resources"], errors=specs["errors"])
         tracker.update(**info)
         tracker.record()
+
+
+@transform
+def track_results(tape: QuantumScript, *, device: Any) -> tuple[QuantumScriptBatch, Any]:
+    """Record ``results`` of ``tape`` as given, before the device's preprocessing changes it.
+
+    The first transform of ``qnative.ionq``'s preprocessing: the circuit is unchanged and its
+    result, once post-processed (a Hamiltonian's value, not its terms'), goes to
+    ``device.tracker`` when it is active, as ``default.qubit`` records it.
+    """
+
+    def record(results: Any) -> Any:
+        tracker = device.tracker
+        if tracker.active:
+            tracker.update(results=results[0])
+            tracker.record()
+        return results[0]
+
+    return (tape,), record
