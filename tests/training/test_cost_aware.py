@@ -197,3 +197,34 @@ def test_free_target_fills_the_job(emulator, data, tmp_path):
     assert set(history["shots"]) == {AdaptiveShots().max_shots}
     assert history["circuits"] == [10 + 2 * 8 * 10 + 10] * 4
     assert len(trainer.tracker.evaluations) == 4
+
+
+def test_restore_best_keeps_the_validated_parameters(data, tmp_path):
+    """restore_best=True ends the fit on the parameters of the lowest validation loss: those a
+    fused validation measured, i.e. the parameters before its step's update; a resumed run
+    keeps them (they are in the checkpoint)."""
+    config = _config(shots_per_circuit=None, restore_best=True, validate_every=1, epochs=2)
+    after = [None]  # parameters after each step; after[t] is what step t validated
+
+    def keep(model, row):
+        after.append(np.array(model.quantum_layer.parameters))
+
+    trainer = QuantumTrainer(config, "qnative.simulator", progress=False, output_dir=tmp_path)
+    model = QuantumModel.from_config(config)
+    after[0] = np.array(model.quantum_layer.parameters)
+    trainer.fit(model, data.X_train, data.y_train, validation_data=(data.X_val, data.y_val),
+                callbacks=[keep])  # fmt: skip
+    losses = [e["val_loss"] for e in trainer.tracker.evaluations]
+    best = int(np.argmin(losses))
+    assert len(losses) == 8  # validations in steps 0..7 measured after[0..7], not after[8]
+    np.testing.assert_array_equal(model.quantum_layer.parameters, after[best])
+    assert not np.array_equal(after[best], after[-1])
+    state = json.loads((tmp_path / "checkpoint.json").read_text())
+    np.testing.assert_array_equal(state["best_parameters"], after[best])
+
+
+def test_callbacks_are_checked(data):
+    trainer = QuantumTrainer(_config(), "qnative.simulator", progress=False)
+    with pytest.raises(ConfigurationError, match="callbacks"):
+        trainer.fit(QuantumModel.from_config(trainer.config), data.X_train, data.y_train,
+                    callbacks=["print"])  # fmt: skip

@@ -143,6 +143,8 @@ class TrainingConfig:
             devices; elsewhere validation runs after each epoch);
             ``None``: at the end of each epoch (every step with ``shots_per_circuit=
             "adaptive"`` on a free cloud target, where circuits cost nothing but a job's queue)
+        restore_best (bool): end :meth:`~.QuantumTrainer.fit` with the parameters of the
+            lowest validation loss (Keras's ``restore_best_weights``; needs ``validation_data``)
         budget_usd (float | None): plan shots and steps so that the steps' estimated cost
             stays within this (cloud devices; see :mod:`~pennylane_qnative.training.planning`)
 
@@ -168,6 +170,7 @@ class TrainingConfig:
     target_accuracy: float | None = None
     patience: int | None = None
     validate_every: int | None = None
+    restore_best: bool = False
     budget_usd: float | None = None
 
     def __post_init__(self) -> None:
@@ -199,6 +202,17 @@ class TrainingConfig:
             self.batch_timeout,
             "a positive number of seconds",
         )
+        self._check_stopping_and_budget()
+        for name in (
+            "enable_circuit_cache",
+            "enable_batch_execution",
+            "hardware_efficient_ansatz",
+            "restore_best",
+        ):
+            value = getattr(self, name)
+            _require(isinstance(value, bool), name, value, "True or False")
+
+    def _check_stopping_and_budget(self) -> None:
         _require(
             self.target_accuracy is None
             or (_is_number(self.target_accuracy) and 0 < self.target_accuracy <= 1),
@@ -225,9 +239,6 @@ class TrainingConfig:
             self.budget_usd,
             "None or a positive number of US dollars",
         )
-        for name in ("enable_circuit_cache", "enable_batch_execution", "hardware_efficient_ansatz"):
-            value = getattr(self, name)
-            _require(isinstance(value, bool), name, value, "True or False")
 
     @property
     def n_parameters(self) -> int:

@@ -46,6 +46,7 @@ class RunState:
     validated: Mapping[str, float] | None = None  # this epoch's validation metrics
     validate_every: int | None = None  # steps between validations (None: each epoch's end)
     callbacks: tuple = ()  # fit's callbacks, called after each step
+    best_parameters: np.ndarray | None = None  # of the lowest validation loss so far
 
     @classmethod
     def fresh(cls, model: Any, config: Any) -> RunState:
@@ -82,12 +83,14 @@ class RunState:
             shots = min(shots, max(self._cap(), 1))  # 0: out_of_budget stopped the run
         return shots
 
-    def validated_with(self, metrics: Mapping[str, float]) -> None:
-        """Record this epoch's validation; early stopping may end the run."""
+    def validated_with(self, metrics: Mapping[str, float], parameters: Any = None) -> None:
+        """Record a validation of ``parameters`` (kept when its loss is the lowest so far);
+        early stopping may end the run."""
         self.validated = metrics
-        stopping = self.stopping
-        if stopping.active and stopping.update(loss=metrics["loss"], accuracy=metrics["accuracy"]):
-            self.stop_reason = stopping.reason
+        if parameters is not None and metrics["loss"] < self.stopping.best_loss:
+            self.best_parameters = np.array(parameters, dtype=float)
+        if self.stopping.update(loss=metrics["loss"], accuracy=metrics["accuracy"]):
+            self.stop_reason = self.stopping.reason
 
     def _cap(self) -> int:
         last = self.max_steps if self.max_steps is not None else self.planned_steps

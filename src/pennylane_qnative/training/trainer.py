@@ -203,6 +203,8 @@ class QuantumTrainer:
                 run.callbacks = tuple(callbacks)
                 self._epochs(model, step, run, loader, epochs, validation_data, tracker, bar)
             self.stop_reason = run.stop_reason
+            if self.config.restore_best and run.best_parameters is not None:
+                model.quantum_layer.parameters = np.array(run.best_parameters, dtype=float)
         finally:
             if bar is not None:
                 bar.close()
@@ -233,7 +235,10 @@ class QuantumTrainer:
             if validation_data is not None and run.validated is None and not (fuse and every):
                 with counting(tracker) as counts:
                     metrics = self.evaluate(model, *validation_data)
-                self._validated(run, epoch, metrics, int(counts.get("executions", 0)))
+                params = np.array(model.quantum_layer.parameters, dtype=float)
+                self._validated(
+                    run, epoch, metrics, int(counts.get("executions", 0)), False, params
+                )
             run.epoch, run.batch_in_epoch = epoch + 1, 0
             self._checkpoint(model, run)
             if run.stop_reason is not None:
@@ -241,8 +246,9 @@ class QuantumTrainer:
         if run.stop_reason is not None:
             logger.info("training stopped at step %d: %s", run.step, run.stop_reason)
 
-    def _validated(self, run, epoch, metrics, circuits: int, fused: bool = False) -> None:
-        """Log a validation (``fused``: its circuits ran in the step's job)."""
+    def _validated(self, run, epoch, metrics, circuits, fused=False, weights=None) -> None:
+        """Log a validation (``fused``: its circuits ran in the step's job, on ``weights``,
+        the parameters before the step's update)."""
         self.tracker.log_evaluation(
             epoch,
             val_loss=metrics["loss"],
@@ -250,7 +256,7 @@ class QuantumTrainer:
             circuits=circuits,
             fused=fused,
         )
-        run.validated_with(metrics)
+        run.validated_with(metrics, weights)
 
     async def train(
         self, model: QuantumModel, train_loader: Any, epochs: int | None = None, **kwargs: Any
@@ -373,13 +379,8 @@ class QuantumTrainer:
         model.quantum_layer.parameters = np.asarray(weights) + updates
         if isinstance(self.gradient, AdaptiveGradient):
             self.gradient.observe(loss)
-        if shots is not None and run.shots is not None:
-            gain = noise_gain(self.gradient)
-            noise = 0.0 if gain is None else gradient_noise(outputs, output_grad, gain, n_params)
-            run.shots.observe(gradient=grads, noise=noise, shots=shots)
         cost = float(counts.get("estimated_cost_usd", 0.0))
-        if run.plan is not None:
-            run.plan.spend(cost)
+        self._observe(run, shots, cost, grads, (outputs, output_grad, n_params))
         self.tracker.log_batch(
             epoch=epoch,
             step=run.step,
@@ -401,7 +402,7 @@ class QuantumTrainer:
         run.step += 1
         if val_out is not None:
             metrics = self._metrics(model, val_out, validation[1])
-            self._validated(run, epoch, metrics, circuits=len(val_out), fused=True)
+            self._validated(run, epoch, metrics, len(val_out), fused=True, weights=weights)
 
     def _price(self, model, step, run, loader, validation_data) -> Any:
         """Price a step (a dry run: nothing paid) when the shots or the budget need it; with
@@ -417,6 +418,15 @@ class QuantumTrainer:
         if isinstance(run.shots, AdaptiveShots) and free:
             loader = fill_jobs(run, self.gradient, loader, self.config)
         return loader
+
+    def _observe(self, run, shots, cost, grads, chain) -> None:
+        """Feed the shot policy the step's gradient and its one-shot noise; spend the plan."""
+        if shots is not None and run.shots is not None:
+            gain = noise_gain(self.gradient)
+            noise = 0.0 if gain is None else gradient_noise(*chain[:2], gain, chain[2])
+            run.shots.observe(gradient=grads, noise=noise, shots=shots)
+        if run.plan is not None:
+            run.plan.spend(cost)
 
     def _qnode_step(self, model, qnode, weights, X, targets, identity):
         """Gradient, loss and outputs of one batch through the QNode."""
@@ -535,6 +545,7 @@ class QuantumTrainer:
             "shots": None if run.shots is None else run.shots.state_dict(),
             "stopping": run.stopping.state_dict(),
             "budget_spent": run.spent if run.plan is None else run.plan.spent,
+            "best_parameters": _listed(run.best_parameters),
         }
         save_checkpoint(self.output_dir / CHECKPOINT_NAME, state)
 
@@ -562,6 +573,8 @@ class QuantumTrainer:
                 run.stopping.load_state_dict(state["stopping"])
             run.stop_reason = run.stopping.reason
             run.spent = float(state.get("budget_spent") or 0.0)
+            best = state.get("best_parameters")
+            run.best_parameters = None if best is None else np.asarray(best, dtype=float)
         run.run_id = state.get("run_id") or run.run_id  # the killed run's jobs are re-attached
         if isinstance(loader, ArrayLoader) and state.get("data_seed") is not None:
             loader.seed = state["data_seed"]  # the killed run's order, even with seed=None
@@ -611,6 +624,10 @@ class QuantumTrainer:
 
 def _gradient_options(config: TrainingConfig) -> dict[str, Any]:
     return {"seed": config.seed} if is_stateful(config.gradient_method) else {}
+
+
+def _listed(array: np.ndarray | None) -> list | None:
+    return None if array is None else array.tolist()
 
 
 def _gradient_state(gradient: Any) -> dict[str, Any] | None:
