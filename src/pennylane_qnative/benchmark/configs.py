@@ -4,17 +4,16 @@ Every row of the table is a :class:`Configuration`: who it stands for (:class:`G
 runs (:class:`Platform`: a local simulator, or the IonQ emulator on a latency profile), which
 runner trains it (:class:`Runner`) and with which options, and how many steps are measured
 before the rest is extrapolated (``measure_steps``; ``None`` trains all of them). Adding a
-policy to the table is one :func:`register` call in this module, for example, once adaptive
-shots land::
+policy to the table is one :func:`register` call in this module, for example::
 
     register(
         Configuration(
-            name="qnative.ionq + adaptive shots",
+            name="qnative.ionq + SPSA, 300 shots",
             group=Group.QNATIVE,
             platform=Platform.CLOUD,
             runner=Runner.QNATIVE,
-            options={"device": "qnative.ionq", "gradient": "spsa", "shot_policy": "adaptive"},
-            shots=1000,
+            options={"device": "qnative.ionq", "gradient": "spsa"},
+            shots=300,
         )
     )
 
@@ -93,7 +92,8 @@ class Configuration:
         platform (Platform): where it runs
         runner (Runner): the training loop
         options (Mapping): the runner's options (``device``, ``diff_method``, ``gradient``, ...)
-        shots (int | None): shots per circuit (``None``: exact)
+        shots (int | str | None): shots per circuit (``None``: exact; ``"adaptive"``: the
+            trainer's adaptive policy, :mod:`pennylane_qnative.training.shots`)
         measure_steps (int | None): steps measured, the rest extrapolated; ``None``: all
         quick (bool): part of ``--quick``
     """
@@ -103,7 +103,7 @@ class Configuration:
     platform: Platform
     runner: Runner
     options: Mapping[str, Any] = field(default_factory=dict)
-    shots: int | None = None
+    shots: int | str | None = None
     measure_steps: int | None = None
     quick: bool = False
 
@@ -121,7 +121,7 @@ class Configuration:
             raise ConfigurationError(
                 f"Configuration.measure_steps must be None or >= 1, got {self.measure_steps!r}."
             )
-        if self.shots is not None and self.shots < 1:
+        if self.shots is not None and self.shots != "adaptive" and self.shots < 1:
             raise ConfigurationError(f"Configuration.shots must be None or >= 1, got {self.shots}.")
         object.__setattr__(self, "options", MappingProxyType(dict(self.options)))
 
@@ -176,10 +176,7 @@ _REGISTRY: dict[str, Configuration] = {}
 CONFIGURATIONS: Mapping[str, Configuration] = MappingProxyType(_REGISTRY)
 """Every registered configuration, by name, in table order."""
 
-PLANNED: tuple[str, ...] = (
-    "qnative.ionq + adaptive shots (not implemented yet: register it in "
-    "pennylane_qnative.benchmark.configs when it lands)",
-)
+PLANNED: tuple[str, ...] = ()
 """Rows the specification asks for that cannot be measured yet."""
 
 
@@ -263,6 +260,9 @@ _TABLE = (
     Configuration(name="qnative.ionq + adaptive", group=_QN, platform=_CLOUD,
                   runner=Runner.QNATIVE, options={"device": "qnative.ionq",
                                                   "gradient": "adaptive"}, shots=1000),
+    Configuration(name="qnative.ionq + SPSA, adaptive shots", group=_QN, platform=_CLOUD,
+                  runner=Runner.QNATIVE, options={"device": "qnative.ionq", "gradient": "spsa"},
+                  shots="adaptive"),
     Configuration(name="qnative.ionq + SPSA, no session", group=_QN, platform=_QPU,
                   runner=Runner.QNATIVE, options={"device": "qnative.ionq", "gradient": "spsa"},
                   shots=100, measure_steps=2),
@@ -270,6 +270,10 @@ _TABLE = (
                   runner=Runner.QNATIVE,
                   options={"device": "qnative.ionq", "gradient": "spsa", "session": True},
                   shots=100, quick=True),
+    Configuration(name="qnative.ionq + SPSA, adaptive shots, session=True", group=_QN,
+                  platform=_QPU, runner=Runner.QNATIVE,
+                  options={"device": "qnative.ionq", "gradient": "spsa", "session": True},
+                  shots="adaptive"),
 )  # fmt: skip
 for _configuration in _TABLE:
     register(_configuration)

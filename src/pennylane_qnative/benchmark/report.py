@@ -116,11 +116,14 @@ def build_row(
     measured = int(result["steps_measured"])
     extrapolated = measured < workload.steps
     scale = workload.steps / measured
-    shots = configuration.shots or ANALYTIC_COST_SHOTS
+    fixed = configuration.shots if isinstance(configuration.shots, int) else None
+    per_step = result.get("step_shots") or [None] * len(result["step_jobs"])
+    step_shots = [s or fixed or ANALYTIC_COST_SHOTS for s in per_step]
     costs = [
-        qpu_cost(jobs=j, circuits=c, shots=shots)
-        for j, c in zip(result["step_jobs"], result["step_circuits"], strict=True)
+        qpu_cost(jobs=j, circuits=c, shots=s)
+        for j, c, s in zip(result["step_jobs"], result["step_circuits"], step_shots, strict=True)
     ]
+    shots = round(_mean(step_shots)) if step_shots else fixed or ANALYTIC_COST_SHOTS
     per_batch = _time_per_batch(result["step_seconds"], extrapolated)
     training = per_batch * workload.steps if extrapolated else float(result["seconds"])
     floor = None if result["floor_s"] is None else float(result["floor_s"]) * scale

@@ -115,6 +115,7 @@ class _Log:
     circuits: list[int] = field(default_factory=list)
     jobs: list[int] = field(default_factory=list)
     seconds: list[float] = field(default_factory=list)
+    shots: list[int | None] = field(default_factory=list)  # per step, when a policy sets them
     before: set[str] = field(default_factory=set)
 
     def start(self) -> None:
@@ -145,6 +146,7 @@ class _Log:
             "step_losses": self.losses,
             "step_circuits": self.circuits,
             "step_jobs": self.jobs,
+            "step_shots": self.shots,
             "test_accuracy": accuracy_,
             "floor_s": floor,
         }
@@ -313,6 +315,7 @@ def run_qnative(configuration: Configuration, context: Context) -> dict[str, Any
     rows = trainer.tracker.rows
     log.losses = [float(r["loss"]) for r in rows]
     log.circuits = [int(r["circuits"]) for r in rows]
+    log.shots = [r["shots"] for r in rows]  # per step: a policy may change them
     log.jobs = _step_jobs(rows, tracker, log.emulator, jobs)
     # the steps' own timers leave out the trainer's work between steps: spread the rest evenly
     log.seconds = [float(r["seconds"]) for r in rows]
