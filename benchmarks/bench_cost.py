@@ -252,27 +252,34 @@ def _brief(runs: dict) -> str:
     )
 
 
+def _names(runs: dict) -> list[str]:
+    return list(dict.fromkeys(name for seed in sorted(runs) for name in runs[seed]))
+
+
 def report_qpu(runs: dict) -> list[str]:
-    seeds = sorted(runs)
-    lines = [f"qpu.aria-1 (emulated, noisy), {len(seeds)} seeds, paired per seed", ""]
-    lines.append("| run | mean cost $ | cost vs fixed | jobs | shots run | test acc | Δ acc |")
-    lines.append("|---|---:|---:|---:|---:|---:|---:|")
-    fixed_cost = statistics.mean(runs[s]["fixed"]["cost"] for s in seeds)
-    for name in runs[seeds[0]]:
+    lines = [f"qpu.aria-1 (emulated, noisy), {len(runs)} seeds, paired per seed", ""]
+    lines.append("| run | seeds | mean cost $ | fixed's cost / this | jobs | shots run | test acc "
+                 "| Δ acc vs fixed, 95 % CI |")  # fmt: skip
+    lines.append("|---|---:|---:|---:|---:|---:|---:|---:|")
+    for name in _names(runs):
+        seeds = [s for s in sorted(runs) if name in runs[s]]
+        fixed_cost = statistics.mean(runs[s]["fixed"]["cost"] for s in seeds)
         rows = [runs[s][name] for s in seeds]
         cost = statistics.mean(r["cost"] for r in rows)
         shots = statistics.mean(r.get("shots", 0) for r in rows)
         delta = [runs[s][name]["accuracy"] - runs[s]["fixed"]["accuracy"] for s in seeds]
         lines.append(
-            f"| {name} | {cost:,.0f} | {fixed_cost / cost:.2f}x cheaper | "
+            f"| {name} | {len(seeds)} | {cost:,.0f} | {fixed_cost / cost:.2f}x | "
             f"{statistics.mean(r['jobs'] for r in rows):.0f} | {shots:,.0f} | "
             f"{statistics.mean(r['accuracy'] for r in rows):.3f} | {paired(delta)} |"
         )
+    seeds = sorted(runs)
     if "rosalin" in runs[seeds[0]]:
         reported = statistics.mean(runs[s]["rosalin"]["reported_shots"] for s in seeds)
         lines.append(f"\nrosalin reports {reported:,.0f} shots a run; the device ran the above.")
     lines += ["", "To reach the fixed run's final test accuracy (first step at or above it):", ""]
-    for name in runs[seeds[0]]:
+    for name in _names(runs):
+        seeds = [s for s in sorted(runs) if name in runs[s]]
         got = [reached(runs[s][name]["trace"], runs[s]["fixed"]["accuracy"]) for s in seeds]
         costs = [g[0] for g in got if g is not None]
         lines.append(
@@ -281,6 +288,7 @@ def report_qpu(runs: dict) -> list[str]:
             if costs
             else f"- {name}: never reached"
         )
+    seeds = sorted(runs)
     equal = [
         runs[s]["adaptive"]["accuracy"]
         - at_cost(runs[s]["fixed"]["trace"], runs[s]["adaptive"]["cost"])
@@ -319,7 +327,20 @@ def main() -> None:
     parser.add_argument("--parts", nargs="+", choices=["qpu", "cloud"], default=["qpu", "cloud"])
     parser.add_argument("--pennylane-ionq", action="store_true")
     parser.add_argument("--json", type=Path, default=None)
+    parser.add_argument(
+        "--report", type=Path, nargs="+", default=None, help="merge --json files and report"
+    )
     args = parser.parse_args()
+    if args.report:
+        merged: dict = {}
+        for path in args.report:
+            for part, runs in json.loads(path.read_text(encoding="utf-8")).items():
+                merged.setdefault(part, {}).update({int(k): v for k, v in runs.items()})
+        if "qpu" in merged:
+            print("\n".join(report_qpu(merged["qpu"])))
+        if "cloud" in merged:
+            print("\n" + "\n".join(report_cloud(merged["cloud"])))
+        return
     seeds = list(range(args.first_seed, args.first_seed + args.seeds))
     warnings.simplefilter("ignore")  # PennyLane's and the emulator's notices, not results
     results = {}
