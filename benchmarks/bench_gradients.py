@@ -123,7 +123,7 @@ def methods(seed: int):
         ),
         # an int sampler_rng re-seeds every call: the same direction at every step
         "PL spsa_grad (h=0.1, int seed)": ("spsa", {"h": 0.1, "sampler_rng": seed}, None),
-        "qnative SPSA (c=0.1)": (SPSA(c=0.1, seed=seed), {}, None),
+        "qnative SPSA (c=0.1)": (SPSA(schedule="spall", c=0.1, seed=seed), {}, None),
         "qnative natural_grad (block-diag)": (NaturalGradient(metric="block-diag"), {}, None),
         "qnative AdaptiveGradient (default)": (adaptive, {}, adaptive),
         "qnative AdaptiveGradient (spec rule, literal)": (spec, {}, spec),

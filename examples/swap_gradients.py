@@ -27,7 +27,7 @@ def main() -> None:
     exact = qp.grad(qp.QNode(circuit, dev, diff_method="backprop"))(weights)
     for method, options in [
         ("parameter-shift", {}),
-        ("spsa", {"c": 0.1, "seed": 0}),
+        ("spsa", {"schedule": "spall", "c": 0.1, "seed": 0}),
         ("richardson", {"levels": 2}),
         ("natural", {"metric": "block-diag"}),
     ]:

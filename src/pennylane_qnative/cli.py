@@ -34,7 +34,14 @@ from pennylane_qnative.exceptions import ConfigurationError, QnativeError
 
 __all__ = ["main"]
 
-GRADIENTS = ("adaptive", "spsa", "parameter-shift", "parameter_shift", "natural", "richardson")
+GRADIENTS = (
+    "adaptive",
+    "spsa",
+    "parameter-shift",
+    "parameter_shift",
+    "natural",
+    "richardson",
+)
 """``--gradient`` choices: ``TrainingConfig.gradient_method``'s, PennyLane's spelling first."""
 DEBUG_ENV = "QNATIVE_DEBUG"
 """Set to ``1`` for the traceback of an unexpected error."""
@@ -54,7 +61,12 @@ def _one_line(text: str) -> str:
 def _train_parser(sub: Any) -> None:
     p = sub.add_parser("train", help="train the reference classifier (or your settings)")
     p.add_argument("--device", default="qnative.simulator", help="PennyLane device name")
-    p.add_argument("--gradient", default="spsa", choices=GRADIENTS, help="gradient method")
+    p.add_argument(
+        "--gradient",
+        default="spsa",
+        choices=GRADIENTS,
+        help="gradient method, as TrainingConfig.gradient_method (spsa: Spall's gain schedule)",
+    )
     p.add_argument("--epochs", type=int, default=5)
     p.add_argument("--batch-size", type=int, default=10)
     p.add_argument("--learning-rate", type=float, default=0.1)

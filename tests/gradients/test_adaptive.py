@@ -251,7 +251,7 @@ class TestUsage:
 
     def test_accepts_objects(self):
         """Sub-methods can be given as configured objects."""
-        spsa = SPSA(c=0.3, seed=0)
+        spsa = SPSA(schedule="spall", c=0.3, seed=0)
         assert AdaptiveGradient(spsa=spsa).spsa is spsa
 
 
@@ -378,11 +378,11 @@ class TestHadamardSampler:
     def test_spsa_state_round_trip(self, dev, weights):
         """SPSA checkpoints the sampler's position: a restored object continues the cycle."""
         tape = make_tape(weights)
-        spsa = SPSA(sampler=HadamardSampler(), num_directions=3, seed=0)
+        spsa = SPSA(schedule="spall", sampler=HadamardSampler(), num_directions=3, seed=0)
         for _ in range(2):
             tapes, fn = spsa(tape)
             fn(qp.execute(tapes, dev))
-        clone = SPSA(sampler=HadamardSampler(), num_directions=3, seed=5)
+        clone = SPSA(schedule="spall", sampler=HadamardSampler(), num_directions=3, seed=5)
         clone.load_state_dict(spsa.state_dict())
         assert clone.sampler.position == spsa.sampler.position == 6
         out = []

@@ -58,7 +58,8 @@ class TestResolve:
         ("method", "options"),
         [
             pytest.param("richardson", {"c": 0.1}, id="stateless-bad-option"),
-            pytest.param("spsa", {"h": 0.1}, id="stateful-bad-option"),
+            pytest.param("spsa", {"bogus": 0.1}, id="stateful-bad-option"),
+            pytest.param("spsa", {"gamma": 0.2}, id="schedule-option-without-schedule"),
             pytest.param(SPSA(), {"c": 0.1}, id="options-on-stateful-object"),
             pytest.param(42, {}, id="not-a-method"),
         ],
@@ -85,7 +86,7 @@ class TestResolve:
     def test_forward_and_gradient_in_one_execute(self, dev, weights):
         """What a device does for grad_on_execution: one execute, then split the results."""
         tape = make_tape(weights)
-        spsa = resolve("spsa", seed=0)
+        spsa = resolve("spsa", schedule="spall", seed=0)
         tapes, post = spsa(tape)
         results = dev.execute([tape, *tapes])
         forward, jac = results[0], post(results[1:])
@@ -100,7 +101,7 @@ class TestDecorator:
     def test_swaps_method_and_keeps_state(self, dev):
         """The QNode uses the resolved SPSA; its counter advances across calls."""
 
-        @gradient("spsa", c=0.2, seed=0)
+        @gradient("spsa", schedule="spall", c=0.2, seed=0)
         @qp.qnode(dev, diff_method="parameter-shift", gradient_kwargs={"shifts": [(0.1,)]})
         def circuit(x):
             qp.RX(x, 0)

@@ -8,7 +8,14 @@ import pytest
 from pennylane import numpy as pnp
 
 from pennylane_qnative.exceptions import ConfigurationError
-from pennylane_qnative.gradients import SPSA, SPSAGains, rademacher_sampler, spsa_grad
+from pennylane_qnative.gradients import (
+    SPSA,
+    HadamardSampler,
+    Schedule,
+    SPSAGains,
+    rademacher_sampler,
+    spsa_grad,
+)
 
 from .conftest import ansatz, exact_jacobian, make_tape
 
@@ -194,7 +201,7 @@ class TestSpsaInterfaces:
     )
     def test_autograd(self, dev, method):
         """qp.grad through classical processing inside the QNode."""
-        method = SPSA(c=1e-4, seed=0) if method == "SPSA" else method
+        method = SPSA(schedule="spall", c=1e-4, seed=0) if method == "SPSA" else method
         kwargs = {"gradient_kwargs": {"c": 1e-4}} if method is spsa_grad else {}
         circuit = one_param_qnode(dev, method, **kwargs)
         x = pnp.array(0.7, requires_grad=True)
@@ -204,7 +211,7 @@ class TestSpsaInterfaces:
         """jax.grad and jax.jit(jax.grad) both work and each advances SPSA once."""
         jax = pytest.importorskip("jax")
         jax.config.update("jax_enable_x64", True)
-        spsa = SPSA(c=1e-4, seed=0)
+        spsa = SPSA(schedule="spall", c=1e-4, seed=0)
         circuit = one_param_qnode(dev, spsa, interface="jax")
         x = jax.numpy.array(0.7)
         assert np.isclose(jax.grad(circuit)(x), d_one_param(0.7), atol=1e-6)
@@ -246,7 +253,7 @@ class TestSPSAObject:
 
     def test_counter_advances_once_per_evaluation(self, dev, weights):
         """k advances once per evaluation of a batch of tapes, not once per tape."""
-        spsa = SPSA(seed=0)
+        spsa = SPSA(schedule="spall", seed=0)
         tapes_in = [make_tape(weights), make_tape(weights * 2), make_tape(weights * 3)]
         tapes, fn = spsa(tapes_in)
         assert spsa.k == 0
@@ -261,7 +268,7 @@ class TestSPSAObject:
 
     def test_counter_through_training_steps(self, dev):
         """Three optimiser steps on a QNode make k == 3."""
-        spsa = SPSA(seed=0)
+        spsa = SPSA(schedule="spall", seed=0)
         circuit = one_param_qnode(dev, spsa)
         opt = qp.GradientDescentOptimizer(0.1)
         x = pnp.array(0.5, requires_grad=True)
@@ -271,19 +278,19 @@ class TestSPSAObject:
 
     def test_scale_by_gain(self, dev):
         """With scale_by_gain the Jacobian is multiplied by a_k."""
-        spsa = SPSA(c=1e-4, a=0.5, scale_by_gain=True, seed=0)
+        spsa = SPSA(schedule="spall", c=1e-4, a=0.5, scale_by_gain=True, seed=0)
         circuit = one_param_qnode(dev, spsa)
         g = qp.grad(circuit)(pnp.array(0.7, requires_grad=True))
         assert np.isclose(g, 0.5 * d_one_param(0.7), atol=1e-6)
 
     def test_state_dict_round_trip(self, dev, weights):
         """A restored object draws the same directions and has the same gains and k."""
-        spsa = SPSA(seed=3, a=0.2)
+        spsa = SPSA(schedule="spall", seed=3, a=0.2)
         for _ in range(2):
             tapes, fn = spsa(make_tape(weights))
             fn(qp.execute(tapes, dev))
         state = spsa.state_dict()
-        clone = SPSA(seed=99)
+        clone = SPSA(schedule="spall", seed=99)
         clone.load_state_dict(state)
         assert clone.k == 2
         assert clone.gains == spsa.gains
@@ -302,12 +309,12 @@ class TestSPSAObject:
                 / 0.2
             )
 
-        spsa = SPSA(seed=0)
-        assert spsa.sampler is not SPSA(seed=0).sampler
+        spsa = SPSA(schedule="spall", seed=0)
+        assert spsa.sampler is not SPSA(schedule="spall", seed=0).sampler
         d = directions(spsa)
         assert np.allclose(np.abs(d), 1.0)
         assert np.allclose(d.T @ d, 16 * np.eye(12))
-        d = directions(SPSA(seed=0, sampler=rademacher_sampler))
+        d = directions(SPSA(schedule="spall", seed=0, sampler=rademacher_sampler))
         assert not np.allclose(d.T @ d, 16 * np.eye(12))
 
     def test_load_incomplete_state_refused(self):
@@ -318,7 +325,7 @@ class TestSPSAObject:
     def test_calibrate_sets_first_step(self, dev):
         """After calibration a_0 * |g| is the target magnitude (one-parameter case)."""
         circuit = one_param_qnode(dev, "parameter-shift")
-        spsa = SPSA(c=1e-3, A=5.0, seed=0)
+        spsa = SPSA(schedule="spall", c=1e-3, A=5.0, seed=0)
         a = spsa.calibrate(lambda x: circuit(x[0]), np.array([0.7]), target_magnitude=0.3)
         assert np.isclose(spsa.gains.a, a)
         assert np.isclose(spsa.a_k * abs(d_one_param(0.7)), 0.3, rtol=1e-4)
@@ -328,8 +335,10 @@ class TestSPSAObject:
         "options",
         [
             pytest.param({"c": -1.0}, id="negative-c"),
-            pytest.param({"a": 0.0}, id="zero-a"),
-            pytest.param({"alpha": float("nan")}, id="nan-alpha"),
+            pytest.param({"schedule": "spall", "a": 0.0}, id="zero-a"),
+            pytest.param({"schedule": "spall", "alpha": float("nan")}, id="nan-alpha"),
+            pytest.param({"approx_order": 3}, id="odd-center-order"),
+            pytest.param({"schedule": "linear"}, id="schedule"),
             pytest.param({"num_directions": 0}, id="directions"),
             pytest.param({"strategy": "sideways"}, id="strategy"),
         ],
@@ -401,3 +410,161 @@ class TestPennyLaneDropIn:
         ours = one_param_qnode(dev, spsa_grad, gradient_kwargs=kwargs)
         x = pnp.array(0.7, requires_grad=True)
         assert np.isclose(qp.grad(ours)(x), d_one_param(0.7), atol=1e-6)
+
+
+def _parameters(tapes):
+    return np.array([t.get_parameters() for t in tapes])
+
+
+def options_pl(options):
+    """Our option names in PennyLane's spelling (h, sampler_rng)."""
+    names = {"c": "h", "rng": "sampler_rng"}
+    return {names.get(k, k): v for k, v in options.items()}
+
+
+class TestSchedules:
+    """``SPSA`` is PennyLane's ``spsa_grad`` by default and Spall's algorithm on request."""
+
+    @pytest.mark.parametrize("options", TestPennyLaneDropIn.CASES)
+    def test_pennylane_options_give_pennylanes_jacobian(self, dev, weights, options):
+        """Only spsa_grad's options: the same circuits and Jacobian as qp.gradients.spsa_grad
+        for the same sampler_rng (the object's default schedule is PennyLane's)."""
+        tape = make_tape(weights)
+        options = dict(options)
+        argnum = options.pop("argnum", None)
+        spsa = SPSA(h=0.05, sampler_rng=42, **options)
+        ours, our_fn = spsa(tape, argnum=argnum)
+        theirs, their_fn = qp.gradients.spsa_grad(
+            tape, argnum=argnum, h=0.05, sampler_rng=42, **options
+        )
+        np.testing.assert_allclose(_parameters(ours), _parameters(theirs), atol=1e-12)
+        np.testing.assert_allclose(
+            our_fn(qp.execute(ours, dev)), their_fn(qp.execute(theirs, dev)), atol=1e-10
+        )
+        assert spsa.k == 1
+        assert spsa.schedule is Schedule.CONSTANT
+
+    @pytest.mark.parametrize(
+        "options",
+        [
+            pytest.param({"h": 0.1, "sampler_rng": 7}, id="pennylane-names"),
+            pytest.param({"c": 0.1, "rng": 7}, id="our-names"),
+        ],
+    )
+    def test_as_diff_method_matches_pennylane_on_default_qubit(self, options):
+        """As a QNode's diff_method on default.qubit: PennyLane's diff_method="spsa"."""
+        dev = qp.device("default.qubit")
+        x = pnp.array([0.3, 0.4], requires_grad=True)
+
+        def circuit(x):
+            qp.RX(x[0], 0)
+            qp.RY(x[1], 0)
+            return qp.expval(qp.Z(0))
+
+        ours = qp.grad(qp.qnode(dev, diff_method=SPSA(**options))(circuit))(x)
+        theirs = qp.QNode(circuit, dev, diff_method="spsa", gradient_kwargs=options_pl(options))
+        np.testing.assert_allclose(ours, qp.grad(theirs)(x), atol=1e-12)
+
+    def test_defaults_are_pennylanes(self):
+        """Without options: h=1e-5 at every evaluation, Rademacher directions, order 2."""
+        spsa = SPSA()
+        assert (spsa.c_k, spsa.sampler, spsa.approx_order) == (1e-5, rademacher_sampler, 2)
+        spsa.k = 10
+        assert spsa.c_k == 1e-5
+
+    def test_int_sampler_rng_repeats_a_generator_advances(self, weights):
+        """PennyLane's seeding: an int draws the same directions at every evaluation, a
+        Generator advances."""
+        tape = make_tape(weights)
+        fixed = SPSA(h=0.1, sampler_rng=3)
+        assert np.array_equal(_parameters(fixed(tape)[0]), _parameters(fixed(tape)[0]))
+        moving = SPSA(h=0.1, sampler_rng=np.random.default_rng(3))
+        assert not np.array_equal(_parameters(moving(tape)[0]), _parameters(moving(tape)[0]))
+
+    @pytest.mark.parametrize(
+        ("options", "words"),
+        [
+            pytest.param({"gamma": 0.2}, "schedule='spall'", id="gamma"),
+            pytest.param({"seed": 0}, "sampler_rng=", id="seed"),
+            pytest.param({"scale_by_gain": True}, "schedule='spall'", id="scale-by-gain"),
+            pytest.param({"schedule": "spall", "sampler_rng": 1}, "seed=", id="stream"),
+            pytest.param({"h": 0.1, "c": 0.1}, "not both", id="h-and-c"),
+        ],
+    )
+    def test_options_of_the_other_schedule_refused(self, options, words):
+        """Nothing is inferred: an option of the other schedule says what to pass instead."""
+        with pytest.raises(ConfigurationError, match=words):
+            SPSA(**options)
+
+    def test_spall_defaults(self):
+        """schedule="spall": c=0.1 decaying with Spall's exponents, Hadamard directions."""
+        spsa = SPSA(schedule="spall", seed=0)
+        assert spsa.gains == SPSAGains()
+        assert isinstance(spsa.sampler, HadamardSampler)
+        spsa.k = 4
+        assert np.isclose(spsa.c_k, 0.1 / 5**0.101)
+
+    # Written by the SPSA of before the two schedules (SPSA(seed=0, num_directions=2) on a
+    # 3-parameter tape, 3 evaluations): its tapes and a checkpoint, which must be reproduced.
+    OLD_TAPES = [
+        [[0.2, 0.3, 0.2], [0.0, 0.1, 0.4], [0.2, 0.3, 0.4], [0.0, 0.1, 0.2]],
+        [
+            [0.193238648643683, 0.106761351356317, 0.393238648643683],
+            [0.006761351356317, 0.293238648643683, 0.206761351356317],
+            [0.193238648643683, 0.106761351356317, 0.206761351356317],
+            [0.006761351356317, 0.293238648643683, 0.393238648643683],
+        ],
+        [
+            [0.010502531064324, 0.289497468935676, 0.210502531064324],
+            [0.189497468935676, 0.110502531064324, 0.389497468935676],
+            [0.010502531064324, 0.289497468935676, 0.389497468935676],
+            [0.189497468935676, 0.110502531064324, 0.210502531064324],
+        ],
+    ]
+    OLD_STATE = {
+        "k": 3,
+        "gains": {"c": 0.1, "gamma": 0.101, "a": 0.01, "alpha": 0.602, "A": 0.0},
+        "rng": {
+            "bit_generator": "PCG64",
+            "state": {
+                "state": 192621658367251491052343927637849451242,
+                "inc": 87136372517582989555478159403783844777,
+            },
+            "has_uint32": 0,
+            "uinteger": 2605480817,
+        },
+        "sampler": {"position": 2, "order": [1, 3, 0, 2], "signs": [1.0, 1.0, 1.0]},
+    }
+    OLD_NEXT = [
+        [0.013065543990998, 0.113065543990998, 0.213065543990998],
+        [0.186934456009002, 0.286934456009002, 0.386934456009002],
+        [0.013065543990998, 0.113065543990998, 0.386934456009002],
+        [0.186934456009002, 0.286934456009002, 0.213065543990998],
+    ]
+
+    @staticmethod
+    def small_tape():
+        tape = qp.tape.QuantumScript(
+            [qp.RX(0.1, 0), qp.RY(0.2, 0), qp.RZ(0.3, 0)], [qp.expval(qp.Z(0))]
+        )
+        tape.trainable_params = [0, 1, 2]
+        return tape
+
+    def test_spall_reproduces_the_old_object(self, dev):
+        """schedule="spall" draws exactly the circuits the old SPSA(seed=0) drew."""
+        spsa, tape = SPSA(schedule="spall", seed=0, num_directions=2), self.small_tape()
+        for expected in self.OLD_TAPES:
+            tapes, fn = spsa(tape)
+            np.testing.assert_allclose(_parameters(tapes), expected, atol=1e-14)
+            fn(qp.execute(tapes, dev))
+
+    def test_old_checkpoint_loads_and_continues(self, dev):
+        """A state_dict written before the two schedules loads, continues where it stopped,
+        and the format is unchanged."""
+        spsa = SPSA(schedule="spall", seed=99, num_directions=2)
+        spsa.load_state_dict(self.OLD_STATE)
+        assert spsa.k == 3
+        tapes, _ = spsa(self.small_tape())
+        np.testing.assert_allclose(_parameters(tapes), self.OLD_NEXT, atol=1e-14)
+        assert set(spsa.state_dict()) == set(self.OLD_STATE)
+        assert set(spsa.state_dict()["gains"]) == set(self.OLD_STATE["gains"])

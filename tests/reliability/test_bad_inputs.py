@@ -544,7 +544,7 @@ GRADIENT_CASES = [
     pytest.param(lambda: natural_grad(_tape(), eps=0), "eps=0", id="natural-eps"),
     pytest.param(lambda: natural_grad(_tape(), metric="full"), "'full'", id="natural-metric"),
     pytest.param(lambda: SPSA(c=0), "c=0", id="SPSA-c"),
-    pytest.param(lambda: SPSA(alpha=math.nan), "nan", id="SPSA-alpha"),
+    pytest.param(lambda: SPSA(schedule="spall", alpha=math.nan), "nan", id="SPSA-alpha"),
     pytest.param(lambda: resolve("adamw"), "'adamw'", id="resolve-unknown"),
 ]
 

@@ -5,6 +5,11 @@ the device for derivatives. The device resolves the method once (named stateful 
 as ``"spsa"`` or ``"adaptive"`` keep their state across steps because the device holds them),
 transforms each circuit into its gradient circuits, and executes the forward circuits and all
 gradient circuits in ONE ``execute`` batch, which on a cloud device is one job.
+
+``diff_method="spsa"`` names the same method as ``gradient_kwargs={"method": "spsa"}``: the
+registry's :class:`~pennylane_qnative.gradients.SPSA` with the QNode's ``gradient_kwargs``
+(PennyLane's ``spsa_grad`` for PennyLane's options, Spall's schedule with
+``schedule="spall"``), resolved once per device and options.
 """
 
 from __future__ import annotations
@@ -21,45 +26,30 @@ from pennylane.tape import QuantumScript, QuantumScriptBatch
 from pennylane.transforms.core import Transform, transform
 from pennylane.typing import ResultBatch
 
-from pennylane_qnative.gradients.registry import bind, canonical, resolve
-from pennylane_qnative.gradients.spsa import spsa_grad
+from pennylane_qnative.gradients.registry import canonical, resolve
 
 __all__ = [
+    "SERVED",
     "DeviceGradients",
-    "our_pennylane_transform",
     "split_trainable_broadcasts",
     "trainable_broadcast",
 ]
 
 _NO_TRAINABLE_WARNING = "Attempted to compute the gradient of a tape with no trainable"
 
-# PennyLane ``diff_method`` strings we implement with the same estimator and options as
-# PennyLane's transform of that name (plus ours). qnative.simulator serves them itself (fused
-# into the step's one batch); on qnative.ionq the same transform runs on the user's circuit,
-# in place of PennyLane's (our_pennylane_transform: the device's lowering would change the
-# circuit it differentiates, hence its seeded directions); the fused equivalent there is
-# diff_method="device".
-SERVED = {"spsa": spsa_grad}
+SERVED = {"spsa": "spsa"}
+"""PennyLane ``diff_method`` strings we implement -> the registry's name for them: the same
+method as that name in ``gradient_kwargs["method"]`` (for ``"spsa"``, PennyLane's estimator
+and options, plus ours). qnative.simulator serves them itself (fused into the step's one
+batch); on qnative.ionq the same method runs on the user's circuit in place of PennyLane's
+transform (:meth:`DeviceGradients.ours_for_pennylanes`: the device's lowering would change the
+circuit it differentiates, hence its seeded directions); the fused equivalent there is
+``diff_method="device"``."""
+# PennyLane's transforms of those strings, as its workflow resolves them
+_PENNYLANES = {"spsa": qp.gradients.spsa_grad}
 # gradient_kwargs a QNode passes for the device (it cannot set device options): name there ->
 # device option
 _DEVICE_KWARGS = {"shots_rng": "rng", "run_id": "run_id"}
-
-
-def our_pennylane_transform(config: ExecutionConfig) -> ExecutionConfig:
-    """``config`` with PennyLane's transform for a ``diff_method`` string we also serve
-    (``"spsa"``: ``qp.gradients.spsa_grad``) replaced by ours, a drop-in (same circuits and
-    Jacobian for the same options), so the name means one estimator, with the same options
-    (PennyLane's plus ours: ``c``, ``rng``), on every device. Its options are checked now.
-
-    Raises:
-        ConfigurationError: an option the transform does not take, listing those it does
-    """
-    for theirs in (qp.gradients.spsa_grad,):
-        if config.gradient_method is theirs:
-            ours = SERVED[theirs.tape_transform.__name__.removesuffix("_grad")]
-            bind(ours, **dict(config.gradient_keyword_arguments or {}))
-            return replace(config, gradient_method=ours)
-    return config
 
 
 def trainable_broadcast(tape: QuantumScript) -> bool:
@@ -106,7 +96,8 @@ class DeviceGradients:
         self._lock = threading.Lock()
 
     def transform(self, config: ExecutionConfig) -> Transform:
-        """The transform named by ``config.gradient_keyword_arguments`` (default ``"spsa"``)."""
+        """The transform named by ``config.gradient_keyword_arguments`` (default ``"spsa"``),
+        resolved once per name and options (aliases share one object)."""
         options = dict(config.gradient_keyword_arguments or {})
         method = options.pop("method", "spsa")
         if isinstance(method, Transform):
@@ -117,6 +108,24 @@ class DeviceGradients:
             if transform is None:
                 transform = self._resolved[key] = resolve(method, **options)
         return transform
+
+    def ours_for_pennylanes(self, config: ExecutionConfig) -> ExecutionConfig:
+        """``config`` with PennyLane's transform for a ``diff_method`` string in
+        :data:`SERVED` (``"spsa"``: ``qp.gradients.spsa_grad``) replaced by our method of that
+        name with the QNode's ``gradient_kwargs`` bound (:meth:`transform`, so one object per
+        options: a schedule's state lives across steps), so the name means one method, with
+        the same options (PennyLane's plus ours), on every device. Its options are checked
+        now.
+
+        Raises:
+            ConfigurationError: an option the method does not take, listing those it does
+        """
+        for name, theirs in _PENNYLANES.items():
+            if config.gradient_method is theirs:
+                options = {**(config.gradient_keyword_arguments or {}), "method": SERVED[name]}
+                ours = self.transform(replace(config, gradient_keyword_arguments=options))
+                return replace(config, gradient_method=ours, gradient_keyword_arguments={})
+        return config
 
     @staticmethod
     def serves(config: ExecutionConfig | None, served: Mapping[str, Any] = SERVED) -> bool:
@@ -130,15 +139,16 @@ class DeviceGradients:
     def seeded(config: ExecutionConfig, served: Mapping[str, Any] = SERVED) -> ExecutionConfig:
         """``config`` as device gradients read it.
 
-        ``diff_method="spsa"`` becomes ``"device"`` with our :func:`~.spsa_grad` (PennyLane's
-        estimator and options, same results for the same ``sampler_rng``). A QNode cannot set
+        ``diff_method="spsa"`` becomes ``"device"`` with ``gradient_kwargs={"method": "spsa",
+        ...}``, the same method and options (PennyLane's estimator by default, the same
+        results for the same ``sampler_rng``). A QNode cannot set
         device options, so with ``diff_method="device"`` its ``gradient_kwargs={"method": ...,
         "shots_rng": seed}`` seeds that execution's shots (what the trainer does at each step,
         for exact resumes): it becomes ``device_options["rng"]``.
         """
         options = dict(config.gradient_keyword_arguments or {})
         if config.gradient_method in served:
-            options = {"method": served[config.gradient_method], **options}
+            options = {**options, "method": served[config.gradient_method]}
             config = replace(config, gradient_method="device", gradient_keyword_arguments=options)
             return config
         moved = {new: options.pop(old) for old, new in _DEVICE_KWARGS.items() if old in options}

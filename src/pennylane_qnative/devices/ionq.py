@@ -60,7 +60,6 @@ from pennylane_qnative.devices.caching import ResultCacheMethods
 from pennylane_qnative.devices.copying import rebuild
 from pennylane_qnative.devices.device_gradients import (
     DeviceGradients,
-    our_pennylane_transform,
     split_trainable_broadcasts,
     trainable_broadcast,
 )
@@ -407,8 +406,8 @@ class IonQDevice(ResultCacheMethods, Device):
                 _TRACKED: True,
             },
         )
-        if config.gradient_method != "device":  # diff_method="spsa": our spsa_grad, as PL's
-            return replace(our_pennylane_transform(base), use_device_gradient=False)
+        if config.gradient_method != "device":  # diff_method="spsa": our SPSA, as PL's
+            return replace(self._gradients.ours_for_pennylanes(base), use_device_gradient=False)
         return self._gradients.configure(config, base)
 
     def supports_derivatives(self, execution_config=None, circuit=None) -> bool:

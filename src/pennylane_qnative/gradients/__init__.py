@@ -19,7 +19,9 @@ advances the object exactly once.
 
 :func:`resolve` maps a name (``"spsa"``, ``"spsa-grad"``, ``"richardson"``, ``"natural"``,
 ``"adaptive"``, ``"parameter-shift"``, ``"finite-diff"``) or an object to a transform with bound
-options; :func:`gradient` is the QNode decorator built on it.
+options; :func:`gradient` is the QNode decorator built on it. A name means one method at every
+entry point: ``"spsa"`` is :class:`SPSA`, PennyLane's ``spsa_grad`` with PennyLane's options,
+or Spall's gain schedule with ``schedule="spall"``.
 
 **Example**
 
@@ -45,6 +47,7 @@ from pennylane_qnative.gradients.richardson import (
 from pennylane_qnative.gradients.spsa import (
     SPSA,
     HadamardSampler,
+    Schedule,
     SPSAGains,
     Strategy,
     rademacher_sampler,
@@ -61,6 +64,7 @@ __all__ = [
     "Metric",
     "NaturalGradient",
     "SPSAGains",
+    "Schedule",
     "Strategy",
     "auto_step",
     "gradient",

@@ -27,7 +27,7 @@ seeds they use 1/5.4 of parameter shift's circuits for the same test accuracy, 0
   third of the steps a plateau on noise alone;
 * SPSA averages 3 directions (6 circuits): one direction's estimate of 32 partial derivatives
   is mostly noise; the directions are rows of a Hadamard matrix drawn without replacement
-  (:class:`~pennylane_qnative.gradients.spsa.HadamardSampler`), so that the errors of
+  (:class:`~pennylane_qnative.gradients.HadamardSampler`), so that the errors of
   successive estimates cancel in the optimiser's running average;
 * SPSA estimates are returned at the expected norm of the true gradient
   (``match_norms=True``): an m-direction estimate over n parameters is about
@@ -61,6 +61,17 @@ __all__ = ["AdaptiveGradient"]
 
 
 PLATEAU_TESTS = ("means", "endpoints")
+
+
+def _spsa_options(given: dict | None, rng: np.random.Generator) -> dict:
+    """Options of the default SPSA object: Spall's schedule, 3 directions, seeded by ``rng``
+    (the stream option of the schedule asked for, unless one is given)."""
+    options = {"schedule": "spall", "num_directions": 3, **(given or {})}
+    spall = options["schedule"] == "spall"
+    streams = ("seed",) if spall else ("sampler_rng", "rng")
+    if not any(options.get(name) is not None for name in streams):
+        options[streams[0]] = rng
+    return options
 
 
 def _spsa_based(natural: NaturalGradient) -> bool:
@@ -98,9 +109,9 @@ class AdaptiveGradient(StatefulTransform):
             Jacobian) by ``sqrt(m / (m + n - 1))`` for ``m`` directions and ``n`` parameters,
             so that their expected norm is the gradient's, as for the exact steps
         spsa (SPSA | dict | None): the SPSA object, or options for a new one (default
-            ``num_directions=3``, with SPSA's default
-            :class:`~pennylane_qnative.gradients.spsa.HadamardSampler`: orthogonal directions
-            within each cycle)
+            ``schedule="spall"``, ``num_directions=3``, seeded from ``seed``, with Spall's
+            default :class:`~pennylane_qnative.gradients.HadamardSampler`: orthogonal
+            directions within each cycle)
         exact (str | Transform): the exact method (anything :func:`resolve` accepts)
         natural (NaturalGradient | dict | None): the natural gradient, or options for one;
             default ``metric="qnspsa"``, ``lam=0.1``, ``rescale=True`` on a 3-direction
@@ -180,11 +191,7 @@ class AdaptiveGradient(StatefulTransform):
         self.match_norms = bool(match_norms)
         seeds = np.random.SeedSequence(seed if isinstance(seed, int) else None).spawn(2)
         rngs = [np.random.default_rng(s) for s in seeds]
-        if isinstance(spsa, SPSA):
-            self.spsa = spsa
-        else:
-            defaults = {"seed": rngs[0], "num_directions": 3}
-            self.spsa = SPSA(**{**defaults, **(spsa or {})})
+        self.spsa = spsa if isinstance(spsa, SPSA) else SPSA(**_spsa_options(spsa, rngs[0]))
         self.exact = resolve(exact)
         if isinstance(natural, NaturalGradient):
             self.natural = natural

@@ -36,7 +36,7 @@ def gradient(method: str | Transform, **options) -> Callable[[qp.QNode], qp.QNod
     >>> import pennylane as qp
     >>> from pennylane import numpy as pnp
     >>> import pennylane_qnative.gradients as qg
-    >>> @qg.gradient("spsa", c=0.2, seed=0)
+    >>> @qg.gradient("spsa", schedule="spall", c=0.2, seed=0)
     ... @qp.qnode(qp.device("default.qubit"))
     ... def circuit(x):
     ...     qp.RX(x, 0)

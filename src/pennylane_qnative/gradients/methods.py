@@ -1,7 +1,10 @@
 """The built-in gradient methods, registered by name in one table.
 
-* ``"spsa"``: a new :class:`~pennylane_qnative.gradients.SPSA` (stateful)
-* ``"spsa-grad"``: :func:`~pennylane_qnative.gradients.spsa_grad` with options bound
+* ``"spsa"``: a new :class:`~pennylane_qnative.gradients.SPSA` (stateful): PennyLane's
+  ``spsa_grad`` with PennyLane's options and defaults, or Spall's gain schedule with
+  ``schedule="spall"``; the same everywhere (``diff_method="spsa"`` on our devices too)
+* ``"spsa-grad"``: the pure :func:`~pennylane_qnative.gradients.spsa_grad` with options bound,
+  a stateless spelling of PennyLane's estimator (what ``natural``'s ``qnspsa`` base uses)
 * ``"richardson"``: :func:`~pennylane_qnative.gradients.richardson_grad` with options bound
 * ``"natural"``: a new :class:`~pennylane_qnative.gradients.NaturalGradient` (stateful)
 * ``"adaptive"``: a new :class:`~pennylane_qnative.gradients.AdaptiveGradient` (stateful)

@@ -97,8 +97,10 @@ def construct(cls: type[Transform], **options) -> Transform:
         return cls(**options)
     except TypeError as error:
         name = cls.__name__
+        accepted = list(inspect.signature(cls.__init__).parameters)[1:]
         raise ConfigurationError(
-            f"{name} does not accept {sorted(options)} ({error}): see help({name})."
+            f"{name} does not accept {sorted(options)} ({error}); its options are {accepted}: "
+            f"see help({name})."
         ) from None
 
 
@@ -194,8 +196,11 @@ def resolve(method: str | Transform, **options) -> Transform:
     ===================== ============================================================
     name                  result
     ===================== ============================================================
-    ``"spsa"``            a new :class:`SPSA` (stateful: gains, counter) with options
-    ``"spsa-grad"``       the pure :func:`spsa_grad` with options bound
+    ``"spsa"``            a new :class:`SPSA` (stateful: counter, stream) with options:
+                          PennyLane's ``spsa_grad`` (``h=1e-5``) unless
+                          ``schedule="spall"`` (Spall's gains, ``c=0.1``)
+    ``"spsa-grad"``       the pure :func:`spsa_grad` with options bound (the estimator of
+                          ``"spsa"`` without a schedule, stateless)
     ``"richardson"``      :func:`richardson_grad` with options bound
     ``"natural"``         a new :class:`NaturalGradient`
     ``"adaptive"``        a new :class:`AdaptiveGradient`

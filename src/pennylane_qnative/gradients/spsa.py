@@ -1,15 +1,17 @@
 r"""Simultaneous perturbation stochastic approximation (SPSA) gradients.
 
-:func:`spsa_grad` is the pure transform; :class:`SPSA` is the stateful object that owns the
-gain schedules of Spall's algorithm and is usable directly as a QNode's ``diff_method``.
+:func:`spsa_grad` is the pure transform, a drop-in for ``qp.gradients.spsa_grad``;
+:class:`SPSA` is the gradient method named ``"spsa"`` everywhere, a stateful object usable
+directly as a QNode's ``diff_method``: PennyLane's ``spsa_grad`` by default
+(``schedule="constant"``), or Spall's algorithm with its gain schedules
+(``schedule="spall"``, what the trainer runs).
 
 Both estimate every partial derivative from circuits evaluated at
 :math:`\theta \pm c\,\Delta`, where :math:`\Delta` is a random direction of :math:`\pm 1`
-entries, so one estimate costs 2 circuits (``strategy="center"``) or 1 + 1 (``"forward"``)
-whatever the number of parameters. :func:`spsa_grad` draws independent entries
-(Rademacher); :class:`SPSA`, which lives across steps, draws by default the rows of a
-Hadamard matrix without replacement (:class:`HadamardSampler`), so that successive errors
-cancel:
+entries, so one estimate costs 2 circuits (``strategy="center"``) whatever the number of
+parameters. PennyLane's estimator draws independent entries (Rademacher); Spall's schedule,
+which lives across steps, draws by default the rows of a Hadamard matrix without replacement
+(:class:`HadamardSampler`), so that successive errors cancel:
 
 .. math:: \hat g_i = \frac{f(\theta + c\Delta) - f(\theta - c\Delta)}{2 c_i \Delta_i}.
 
@@ -53,11 +55,13 @@ from pennylane_qnative.gradients._common import (
 from pennylane_qnative.gradients._compat import (
     contract_qjac_with_cjac,
 )
+from pennylane_qnative.gradients.sampling import HadamardSampler, rademacher_sampler
 
 __all__ = [
     "SPSA",
     "HadamardSampler",
     "SPSAGains",
+    "Schedule",
     "Strategy",
     "rademacher_sampler",
     "spsa_grad",
@@ -77,109 +81,6 @@ class Strategy(enum.StrEnum):
     BACKWARD = "backward"
     """:math:`f(\\theta)` once plus shifts :math:`-c\\Delta, -2c\\Delta, \\dots` per
     direction."""
-
-
-def rademacher_sampler(
-    indices: Sequence[int], num_params: int, _repetition: int = 0, *, rng: np.random.Generator
-) -> np.ndarray:
-    """Draw a direction with independent ``+1``/``-1`` entries at ``indices`` and 0 elsewhere.
-
-    The signature is PennyLane's ``spsa_grad`` ``sampler`` protocol, so samplers written for
-    PennyLane work here too.
-
-    Args:
-        indices (Sequence[int]): trainable-parameter indices to perturb
-        num_params (int): number of trainable parameters of the tape
-        _repetition (int): index of the direction within one estimate (unused)
-        rng (np.random.Generator): the random stream to draw from
-
-    Returns:
-        np.ndarray: the direction, of length ``num_params``
-    """
-    direction = np.zeros(num_params)
-    direction[list(indices)] = rng.choice([-1.0, 1.0], size=len(indices))
-    return direction
-
-
-def _sylvester(size: int) -> np.ndarray:
-    """The Sylvester Hadamard matrix of order ``size`` (a power of 2)."""
-    h = np.ones((1, 1))
-    while h.shape[0] < size:
-        h = np.block([[h, h], [h, -h]])
-    return h
-
-
-class HadamardSampler:
-    r"""Stateful sampler: rows of a Hadamard matrix, drawn without replacement.
-
-    A cycle takes the ``N`` rows of the Sylvester Hadamard matrix of order
-    :math:`N = 2^{\lceil \log_2 n \rceil}` (``n`` perturbed parameters) in a random order, on
-    the first ``n`` columns, times random column signs drawn once per cycle. Each direction is
-    a valid SPSA perturbation (entries :math:`\pm 1`, :math:`E[\Delta\Delta^T] = I`), and
-    within a cycle :math:`\sum \Delta\Delta^T = N I` exactly, so the errors of successive
-    estimates cancel instead of adding up as with independent directions (deterministic
-    Hadamard perturbations: Bhatnagar, Fu, Marcus, Wang, ACM TOMACS 13(2), 180-209, 2003).
-    Draws come from the ``rng`` the caller passes (the SPSA object's stream); the position in
-    the cycle is state (:meth:`state_dict`). Follows PennyLane's sampler protocol.
-
-    **Example**
-
-    >>> import numpy as np
-    >>> sampler, rng = HadamardSampler(), np.random.default_rng(0)
-    >>> rows = np.array([sampler(range(3), 3, rng=rng) for _ in range(4)])
-    >>> rows.T @ rows  # one cycle (N = 4): orthogonal columns
-    array([[4., 0., 0.],
-           [0., 4., 0.],
-           [0., 0., 4.]])
-    """
-
-    def __init__(self) -> None:
-        self.position = 0
-        self.order: np.ndarray | None = None
-        self.signs: np.ndarray | None = None
-
-    def __call__(
-        self, indices: Sequence[int], num_params: int, _repetition: int = 0, *, rng
-    ) -> np.ndarray:
-        idx = list(indices)
-        size = 1 << max(0, (len(idx) - 1).bit_length())
-        if (
-            self.order is None
-            or self.signs is None
-            or len(self.order) != size
-            or len(self.signs) != len(idx)
-            or self.position >= size
-        ):
-            self.order, self.signs = rng.permutation(size), rng.choice([-1.0, 1.0], size=len(idx))
-            self.position = 0
-        row = _sylvester(size)[self.order[self.position], : len(idx)]
-        self.position += 1
-        direction = np.zeros(num_params)
-        direction[idx] = self.signs * row
-        return direction
-
-    def state_dict(self) -> dict[str, Any]:
-        """The position in the cycle, its order of rows and its column signs."""
-        return {
-            "position": self.position,
-            "order": None if self.order is None else self.order.tolist(),
-            "signs": None if self.signs is None else self.signs.tolist(),
-        }
-
-    def load_state_dict(self, state: dict[str, Any]) -> None:
-        """Restore what :meth:`state_dict` returned."""
-        missing = {"position", "order", "signs"} - set(state)
-        if missing:
-            raise ConfigurationError(
-                f"HadamardSampler state is missing {sorted(missing)}: pass a dict from "
-                "HadamardSampler.state_dict()."
-            )
-        self.position = int(state["position"])
-        self.order = None if state["order"] is None else np.asarray(state["order"], dtype=int)
-        self.signs = None if state["signs"] is None else np.asarray(state["signs"], dtype=float)
-
-    def __repr__(self) -> str:
-        return f"<HadamardSampler: position={self.position}>"
 
 
 def _steps(c, num_params: int) -> np.ndarray:
@@ -318,7 +219,8 @@ def spsa_grad(
     and the same Jacobian as PennyLane's. Differences: an array step works (PennyLane
     documents it but raises), and errors are :class:`~.ConfigurationError`. The default step
     is PennyLane's ``1e-5``, which suits exact simulation only: with shots the variance grows
-    like :math:`1/h^2`, so pass ``h=0.1`` or so (or use the stateful :class:`SPSA`).
+    like :math:`1/h^2`, so pass ``h=0.1`` or so (or Spall's decaying step,
+    ``SPSA(schedule="spall")``).
 
     Args:
         tape (QuantumScript or QNode): the circuit to differentiate
@@ -434,12 +336,46 @@ class SPSAGains:
         return self.a / (self.A + k + 1) ** self.alpha
 
 
+class Schedule(enum.StrEnum):
+    """How :class:`SPSA` sizes its perturbation from one evaluation to the next."""
+
+    CONSTANT = "constant"
+    """PennyLane's ``spsa_grad``: the same step ``h`` (default ``1e-5``) at every evaluation,
+    independent (Rademacher) directions from ``sampler_rng``, no learning-rate gain."""
+    SPALL = "spall"
+    """Spall's gain sequences (:class:`SPSAGains`: ``c_k = c/(k+1)**gamma``, default
+    ``c=0.1``), Hadamard directions (:class:`HadamardSampler`) from the object's own stream
+    ``seed``, and the learning rate ``a_k``."""
+
+
 class SPSA(StatefulTransform):
-    r"""Stateful SPSA gradient: Spall's gain schedules plus an iteration counter.
+    r"""The SPSA gradient method: PennyLane's ``spsa_grad``, or Spall's gain schedule.
+
+    ``"spsa"`` names this class everywhere (:func:`~pennylane_qnative.gradients.resolve`, the
+    decorator, ``diff_method="spsa"`` and ``diff_method="device"`` on our devices, the
+    trainer). One explicit switch, ``schedule``, chooses what it does:
+
+    * ``schedule="constant"`` (the default): PennyLane's ``qp.gradients.spsa_grad`` with the
+      same options and defaults (``h=1e-5``, ``approx_order=2``, Rademacher directions from
+      ``sampler_rng``: a ``Generator`` advances, an ``int`` draws the same directions at every
+      evaluation), so the same options give the same circuits and the same Jacobian.
+    * ``schedule="spall"``: Spall's algorithm, the method the trainer runs. The perturbation
+      decays as :math:`c_k = c/(k+1)^\gamma` (default ``c=0.1``), :attr:`a_k` is Spall's
+      learning rate, the directions are the rows of a Hadamard matrix drawn without
+      replacement (:class:`HadamardSampler`: the errors of successive estimates cancel in an
+      optimiser's running average; on the gradient benchmark plain SPSA's test-accuracy gap to
+      parameter shift falls from 0.027 to 0.007, ``docs/benchmarks.md``) from the object's own
+      stream ``seed``, and the default ``approx_order`` is the lowest of the strategy (2
+      circuits per direction for ``"center"``, 1 + 1 for ``"forward"``).
+
+    The options of Spall's schedule (``gamma``, ``a``, ``alpha``, ``A``, ``seed``,
+    ``scale_by_gain``) are refused without ``schedule="spall"``, and PennyLane's per-call
+    stream (``sampler_rng``/``rng``) with it, each with an error saying which to pass; nothing
+    is inferred from which options are present.
 
     An ``SPSA`` object *is* a PennyLane gradient transform: pass it as ``diff_method=``,
     apply it to a QNode or a tape. Each gradient evaluation uses the current perturbation
-    ``c_k`` and then advances ``k`` by one (once per evaluation, not per tape: see
+    :attr:`c_k` and then advances ``k`` by one (once per evaluation, not per tape: see
     :class:`~pennylane_qnative.gradients._common.StatefulTransform`). With
     ``scale_by_gain=True`` the returned Jacobian is multiplied by ``a_k``, so plain gradient
     descent with step size 1 performs exactly Spall's update
@@ -447,24 +383,41 @@ class SPSA(StatefulTransform):
     the learning rate.
 
     Args:
-        c, gamma, a, alpha, A: the gains, see :class:`SPSAGains` (spec defaults)
+        schedule (str): ``"constant"`` (PennyLane's ``spsa_grad``) or ``"spall"``
+        h (float | Sequence[float] | None): the perturbation (at ``k=0`` for Spall's
+            schedule), a scalar or one per trainable tape parameter; default ``1e-5``
+            (``"constant"``) or ``0.1`` (``"spall"``)
+        c (float | Sequence[float] | None): our name for ``h``
         num_directions (int): directions averaged per estimate
-        strategy (str): ``"center"`` or ``"forward"``
-        sampler (Callable | None): direction sampler (PennyLane's protocol); default a new
-            :class:`HadamardSampler` per object: its directions are orthogonal within each
-            cycle, so the errors of successive estimates cancel in an optimiser's running
-            average (on the gradient benchmark plain SPSA's test-accuracy gap to parameter
-            shift falls from 0.027 to 0.007, ``docs/benchmarks.md``); ``rademacher_sampler``
-            draws independent directions, as :func:`spsa_grad` does
-        seed (int | np.random.Generator | None): seed of the object's own random stream
-        scale_by_gain (bool): multiply the Jacobian by ``a_k``
+        strategy (str): ``"center"``, ``"forward"`` or ``"backward"``
+        approx_order (int | None): order of the finite-difference rule along each direction;
+            default 2 (``"constant"``, PennyLane's) or the strategy's lowest (``"spall"``)
+        n (int): order of the derivative
+        f0 (tensor_like | None): the tape's own result, saving the unshifted circuit of a
+            ``"forward"``/``"backward"`` rule
+        validate_params (bool): analyse which parameters can be differentiated
+        sampler (Callable | None): direction sampler (PennyLane's protocol); default
+            :func:`rademacher_sampler` (``"constant"``) or a new :class:`HadamardSampler`
+            per object (``"spall"``)
+        sampler_rng (int | np.random.Generator | None): the directions' random stream with
+            PennyLane's meaning (``"constant"`` only)
+        rng (int | np.random.Generator | None): our name for ``sampler_rng``
+        seed (int | np.random.Generator | None): the object's own stream, made once and
+            checkpointed (:meth:`state_dict`; ``"spall"`` only)
+        gamma, a, alpha, A: Spall's gains, see :class:`SPSAGains` (``"spall"`` only; defaults
+            0.101, 0.01, 0.602, 0)
+        scale_by_gain (bool): multiply the Jacobian by ``a_k`` (``"spall"`` only)
+
+    Raises:
+        ConfigurationError: an invalid option, or one of the other schedule (named in the
+            message)
 
     **Example**
 
     >>> import pennylane as qp
     >>> from pennylane import numpy as pnp
     >>> from pennylane_qnative.gradients import SPSA
-    >>> spsa = SPSA(c=0.2, seed=1)
+    >>> spsa = SPSA(schedule="spall", c=0.2, seed=1)
     >>> @qp.qnode(qp.device("default.qubit"), diff_method=spsa)
     ... def circuit(x):
     ...     qp.RX(x[0], 0)
@@ -473,6 +426,10 @@ class SPSA(StatefulTransform):
     >>> _ = qp.grad(circuit)(pnp.array([0.3, 0.4], requires_grad=True))
     >>> spsa.k, round(spsa.c_k, 4)
     (1, 0.1865)
+    >>> fixed = SPSA(h=0.1, sampler_rng=7)  # PennyLane's spsa_grad(h=0.1, sampler_rng=7)
+    >>> _ = qp.grad(circuit.update(diff_method=fixed))(pnp.array([0.3, 0.4], requires_grad=True))
+    >>> fixed.k, fixed.c_k
+    (1, 0.1)
 
     Reference: Spall 1992 and 1998 (see the module docstring).
     """
@@ -480,24 +437,49 @@ class SPSA(StatefulTransform):
     def __init__(
         self,
         *,
-        c: float | Sequence[float] = 0.1,
-        gamma: float = 0.101,
-        a: float = 0.01,
-        alpha: float = 0.602,
-        A: float = 0.0,
+        schedule: str = Schedule.CONSTANT,
+        h: float | Sequence[float] | None = None,
+        c: float | Sequence[float] | None = None,
         num_directions: int = 1,
         strategy: str = "center",
+        approx_order: int | None = None,
+        n: int = 1,
+        f0=None,
+        validate_params: bool = True,
         sampler: Sampler | None = None,
+        sampler_rng: RngLike = None,
+        rng: RngLike = None,
         seed: RngLike = None,
-        scale_by_gain: bool = False,
+        gamma: float | None = None,
+        a: float | None = None,
+        alpha: float | None = None,
+        A: float | None = None,
+        scale_by_gain: bool | None = None,
     ) -> None:
         super().__init__()
-        self.gains = SPSAGains(c=c, gamma=gamma, a=a, alpha=alpha, A=A)
+        self.schedule = _schedule(schedule)
+        spall = self.schedule is Schedule.SPALL
+        step = _either("h", h, "c", c, default=0.1 if spall else 1e-5)
+        stream = _either("sampler_rng", sampler_rng, "rng", rng, default=None)
+        gains = {"gamma": gamma, "a": a, "alpha": alpha, "A": A}
+        spall_only = {**gains, "seed": seed, "scale_by_gain": scale_by_gain}
+        _check_schedule_options(self.schedule, spall_only, stream)
+        chosen = {name: value for name, value in gains.items() if value is not None}
+        self.gains = SPSAGains(c=step, **chosen) if spall else SPSAGains(c=step, gamma=0.0)
         _check_directions(num_directions)
         self.num_directions = int(num_directions)
         self.strategy = Strategy(strategy) if strategy in set(Strategy) else _bad_strategy(strategy)
-        self.sampler = HadamardSampler() if sampler is None else sampler
-        self.rng = make_rng(seed, option="seed")
+        if approx_order is None and not spall:
+            approx_order = 2  # PennyLane's default, whatever the strategy
+        lowest = 2 if self.strategy is Strategy.CENTER else 1
+        _stencil(n, lowest if approx_order is None else approx_order, self.strategy)
+        self.approx_order = approx_order
+        self.n, self.f0, self.validate_params = n, f0, bool(validate_params)
+        default_sampler = HadamardSampler() if spall else rademacher_sampler
+        self.sampler = default_sampler if sampler is None else sampler
+        # an int sampler_rng re-seeds every evaluation, as PennyLane's spsa_grad does
+        self._reseed = stream if _is_seed(stream) else None
+        self.rng = make_rng(seed if spall else stream, option="seed" if spall else "sampler_rng")
         self.scale_by_gain = bool(scale_by_gain)
 
     @property
@@ -518,8 +500,12 @@ class SPSA(StatefulTransform):
             argnum=argnum,
             num_directions=self.num_directions,
             sampler=self.sampler,
-            rng=self.rng,
+            rng=self.rng if self._reseed is None else np.random.default_rng(self._reseed),
             strategy=self.strategy,
+            approx_order=self.approx_order,
+            n=self.n,
+            f0=self.f0,
+            validate_params=self.validate_params,
             gain=self.gains.learning_rate(generation) if self.scale_by_gain else 1.0,
         )
         return tapes, self._counting(fn, generation)
@@ -595,4 +581,40 @@ class SPSA(StatefulTransform):
             self.sampler.load_state_dict(state["sampler"])
 
     def __repr__(self) -> str:
-        return f"<SPSA: k={self.k}, c_k={self.c_k}, a_k={self.a_k:.4g}>"
+        if self.schedule is Schedule.CONSTANT:
+            return f"<SPSA: schedule='constant', k={self.k}, h={self.c_k}>"
+        return f"<SPSA: schedule='spall', k={self.k}, c_k={self.c_k}, a_k={self.a_k:.4g}>"
+
+
+def _schedule(schedule: Any) -> Schedule:
+    if schedule in set(Schedule):
+        return Schedule(schedule)
+    raise ConfigurationError(
+        f"schedule={schedule!r} is not supported: use 'constant' (PennyLane's spsa_grad, a fixed "
+        "step) or 'spall' (Spall's gain schedule)."
+    )
+
+
+def _is_seed(value: Any) -> bool:
+    return isinstance(value, int | np.integer) and not isinstance(value, bool)
+
+
+def _check_schedule_options(schedule: Schedule, given: dict[str, Any], stream: Any) -> None:
+    """Refuse the options of the other schedule, saying what to pass instead (``given``:
+    the options of Spall's schedule, ``None`` where not given)."""
+    if schedule is Schedule.SPALL and stream is not None:
+        raise ConfigurationError(
+            "sampler_rng/rng is PennyLane's per-call stream of schedule='constant'; Spall's "
+            "schedule draws from its own stream: pass seed= instead."
+        )
+    spall_only = sorted(name for name, value in given.items() if value is not None)
+    if schedule is Schedule.CONSTANT and spall_only:
+        hint = (
+            " (or, for PennyLane's estimator, sampler_rng= for seed=)"
+            if "seed" in spall_only
+            else ""
+        )
+        raise ConfigurationError(
+            f"{spall_only} are options of Spall's gain schedule: pass schedule='spall' with "
+            f"them{hint}; without it SPSA is PennyLane's spsa_grad (a fixed step h)."
+        )

@@ -126,8 +126,9 @@ class TrainingConfig:
         loss (str): ``"mse"``, ``"cross_entropy"`` or ``"hinge"``
         optimizer (str): ``"adam"``, ``"sgd"`` or ``"momentum"``
         seed (int | None): seed for initial weights, data order, SPSA directions and sampling
-        gradient_method (str): ``"adaptive"`` (default), ``"spsa"``, ``"parameter_shift"``,
-            ``"natural"`` or ``"richardson"``
+        gradient_method (str): ``"adaptive"`` (default), ``"spsa"`` (run with Spall's gain
+            schedule, ``schedule="spall"``, seeded by ``seed``), ``"parameter_shift"``
+            (or PennyLane's ``"parameter-shift"``), ``"natural"`` or ``"richardson"``
         enable_circuit_cache (bool): cache circuit results on the device
         enable_batch_execution (bool): merge circuits of a step into one batch/job
         cache_size (int): most cached results

@@ -623,6 +623,10 @@ class QuantumTrainer:
 
 
 def _gradient_options(config: TrainingConfig) -> dict[str, Any]:
+    """The trainer's options of its method: seeded state, and for ``"spsa"`` Spall's gain
+    schedule (the method's own default is PennyLane's fixed step)."""
+    if canonical(config.gradient_method) == "spsa":
+        return {"schedule": "spall", "seed": config.seed}
     return {"seed": config.seed} if is_stateful(config.gradient_method) else {}
 
 
