@@ -67,6 +67,7 @@ API_SECTIONS: list[tuple[str, list[str]]] = [
         [
             f"{PACKAGE}.gradients",
             f"{PACKAGE}.gradients.spsa",
+            f"{PACKAGE}.gradients.sampling",
             f"{PACKAGE}.gradients.richardson",
             f"{PACKAGE}.gradients.natural",
             f"{PACKAGE}.gradients.adaptive",

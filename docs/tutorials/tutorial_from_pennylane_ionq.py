@@ -66,7 +66,10 @@ runs = {
         circuit, after, diff_method="device", gradient_kwargs={"method": "parameter-shift"}
     ),
     "qnative.ionq, SPSA": qp.QNode(
-        circuit, after, diff_method="device", gradient_kwargs={"method": "spsa", "seed": 0}
+        circuit,
+        after,
+        diff_method="device",
+        gradient_kwargs={"method": "spsa", "schedule": "spall", "seed": 0},
     ),
 }
 

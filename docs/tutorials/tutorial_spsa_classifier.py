@@ -87,7 +87,8 @@ targets = 2.0 * data.y_train - 1.0
 def train(method, epochs=5, batch_size=10, seed=0):
     """Adam on the batch square loss; returns weights, losses, circuits and seconds."""
     device = qp.device("qnative.simulator", wires=N_QUBITS, seed=seed)
-    kwargs = {"method": method} | ({"seed": seed} if method == "spsa" else {})
+    spall = {"schedule": "spall", "seed": seed}  # Spall's gains, as the trainer runs SPSA
+    kwargs = {"method": method} | (spall if method == "spsa" else {})
     qnode = qp.QNode(classifier, device, diff_method="device", gradient_kwargs=kwargs)
     opt = qp.AdamOptimizer(0.05)
     weights, losses = weights0.copy(), []
