@@ -622,12 +622,9 @@ class QuantumTrainer:
         self.tracker.to_csv(self.output_dir / "history.csv")
 
 
-def _gradient_options(config: TrainingConfig) -> dict[str, Any]:
-    """The trainer's options of its method: seeded state, and for ``"spsa"`` Spall's gain
-    schedule (the method's own default is PennyLane's fixed step)."""
-    if canonical(config.gradient_method) == "spsa":
-        return {"schedule": "spall", "seed": config.seed}
-    return {"seed": config.seed} if is_stateful(config.gradient_method) else {}
+def _gradient_options(config: TrainingConfig) -> dict[str, Any]:  # "spsa": Spall's schedule
+    spall = {"schedule": "spall"} if canonical(config.gradient_method) == "spsa" else {}
+    return {**spall, "seed": config.seed} if is_stateful(config.gradient_method) else {}
 
 
 def _listed(array: np.ndarray | None) -> list | None:
