@@ -29,6 +29,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from pennylane import math as qml_math
 from pennylane.devices.qubit.sampling import get_num_shots_and_executions
 from pennylane.tape import QuantumScript, QuantumScriptBatch
 from pennylane.transforms.core import transform
@@ -110,8 +111,8 @@ def track_results(tape: QuantumScript, *, device: Any) -> tuple[QuantumScriptBat
 
     def record(results: Any) -> Any:
         tracker = device.tracker
-        if tracker.active:
-            tracker.update(results=results[0])
+        if tracker.active:  # plain values, as default.qubit records (not autograd's boxes)
+            tracker.update(results=qml_math.unwrap([results[0]])[0])
             tracker.record()
         return results[0]
 
