@@ -25,6 +25,7 @@ import os
 import sqlite3
 import threading
 import time
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -190,14 +191,28 @@ class ResultStore:
         A write the file refuses (disk full, a corrupt file) is logged and skipped: the store
         is a cache, the result is still returned to its caller.
         """
-        text = json.dumps(value, allow_nan=False)
+        self.put_many([(key, value)])
+
+    def put_many(self, items: Iterable[tuple[str, Any]]) -> None:
+        """Store several values in one transaction: a crash leaves all of them or none.
+
+        A batch's results are written together so that a process killed while writing them
+        cannot leave a part of the batch cached: a resumed run would then submit the rest as
+        a different batch, and pay for it again, instead of re-attaching to the journaled job.
+        """
         now = time.time()
+        rows = []
+        for key, value in items:
+            text = json.dumps(value, allow_nan=False)
+            rows.append((key, text, len(text), now, now, _checksum(text)))
+        if not rows:
+            return
         with self._lock:
             try:
-                self._db.execute(
+                self._db.executemany(
                     "INSERT OR REPLACE INTO results "
                     "(key, value, bytes, used_at, stored_at, checksum) VALUES (?, ?, ?, ?, ?, ?)",
-                    (key, text, len(text), now, now, _checksum(text)),
+                    rows,
                 )
                 self._evict()
                 self._db.commit()
