@@ -1,4 +1,5 @@
-"""Fixtures shared across the test packages: a real two-process Dask ``LocalCluster``."""
+"""Fixtures shared across the test packages: a real two-process Dask ``LocalCluster``; the
+``--runslow`` option (tests marked ``slow`` are skipped without it)."""
 
 from __future__ import annotations
 
@@ -6,6 +7,22 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--runslow", action="store_true", default=False, help="also run the tests marked slow"
+    )
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Skip the tests marked ``slow`` unless ``--runslow`` is given."""
+    if config.getoption("--runslow"):
+        return
+    skip = pytest.mark.skip(reason="slow: run with --runslow")
+    for item in items:
+        if item.get_closest_marker("slow") is not None:  # not keywords: ids may say "slow"
+            item.add_marker(skip)
 
 
 @pytest.fixture(scope="session")

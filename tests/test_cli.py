@@ -219,6 +219,53 @@ class TestArguments:
         assert (directory / "checkpoint.json").read_bytes() == before
 
 
+class TestStateErrors:
+    """A corrupt checkpoint or journal: exit 2 and one line naming the file, no traceback."""
+
+    @staticmethod
+    def one_line(capsys) -> str:
+        err = capsys.readouterr().err
+        lines = [line for line in err.splitlines() if line.strip()]
+        assert len(lines) == 1, err
+        assert "Traceback" not in err
+        return lines[0]
+
+    @pytest.mark.parametrize(
+        ("content", "message"),
+        [
+            pytest.param("{not json", "is unreadable", id="not-json"),
+            pytest.param('{"version": 1, "step": "x"}', "is malformed", id="malformed"),
+            pytest.param('{"version": 99}', "has version 99", id="version"),
+        ],
+    )
+    def test_corrupt_checkpoint(self, capsys, tmp_path, content, message):
+        """train --resume on a corrupt checkpoint: CheckpointError as one line, file kept."""
+        (tmp_path / "checkpoint.json").write_text(content, encoding="utf-8")
+        assert main([*TINY, "--resume", "--output-dir", str(tmp_path)]) == 2
+        line = self.one_line(capsys)
+        assert line.startswith("qnative train: checkpoint ")
+        assert message in line
+        assert str(tmp_path / "checkpoint.json") in line
+        assert (tmp_path / "checkpoint.json").read_text(encoding="utf-8") == content
+
+    def test_corrupt_journal_row(self, capsys, tmp_path):
+        """jobs show on a corrupt journal row: JournalError as one line with the fix."""
+        import sqlite3
+
+        from pennylane_qnative.execution.journal import Journal
+
+        path = tmp_path / "journal.sqlite"
+        with Journal(path) as journal:
+            journal.open_batch("d1", spans=[(0, 1)], n_circuits=1)
+            journal.record_job("d1", 0, "job-1")
+        with sqlite3.connect(path) as db:
+            db.execute("UPDATE chunks SET state = 'bogus'")
+        assert main(["jobs", "--journal", str(path), "show", "job-1"]) == 2
+        line = self.one_line(capsys)
+        assert line.startswith(f"qnative jobs: the job journal {path} holds a corrupt record")
+        assert "Move the file aside" in line
+
+
 class TestBenchmark:
     """qnative benchmark."""
 

@@ -9,6 +9,7 @@ import pennylane as qp
 import pytest
 
 from pennylane_qnative.devices.ionq_results import Distribution, tape_results
+from pennylane_qnative.exceptions import ConfigurationError
 
 N = 3
 PREP = [
@@ -73,6 +74,33 @@ class TestFromIonQ:
         assert back.indices.tolist() == d.indices.tolist()
         np.testing.assert_array_equal(back.probs, d.probs)
         assert back.n_qubits == 3
+
+    @pytest.mark.parametrize(
+        ("data", "fragment"),
+        [
+            pytest.param([1, 2], "keys", id="not-a-map"),
+            pytest.param({"n": 1, "i": [0]}, "keys", id="missing-key"),
+            pytest.param({"n": 1, "i": [0], "p": [1.0], "x": 0}, "keys", id="extra-key"),
+            pytest.param({"n": 0, "i": [0], "p": [1.0]}, "qubit count", id="zero-qubits"),
+            pytest.param({"n": 99, "i": [0], "p": [1.0]}, "qubit count", id="too-wide"),
+            pytest.param({"n": True, "i": [0], "p": [1.0]}, "qubit count", id="bool-size"),
+            pytest.param({"n": 2, "i": 0, "p": [1.0]}, "lists", id="not-lists"),
+            pytest.param({"n": 2, "i": [0, 1], "p": [1.0]}, "2 outcomes but 1", id="lengths"),
+            pytest.param({"n": 2, "i": [4], "p": [1.0]}, "2**2 - 1", id="outcome-too-big"),
+            pytest.param({"n": 2, "i": [-1], "p": [1.0]}, "2**2 - 1", id="negative-outcome"),
+            pytest.param({"n": 2, "i": [1, 1], "p": [0.5, 0.5]}, "distinct", id="repeated"),
+            pytest.param({"n": 2, "i": [1.5], "p": [1.0]}, "integers", id="float-outcome"),
+            pytest.param({"n": 1, "i": [0], "p": ["1"]}, "numbers", id="string-prob"),
+            pytest.param({"n": 1, "i": [0], "p": [math.nan]}, "[0, 1]", id="nan-prob"),
+            pytest.param({"n": 1, "i": [0, 1], "p": [0.9, 0.9]}, "sum to 1", id="sum"),
+            pytest.param({"n": 1, "i": [0, 1], "p": [1.5, -0.5]}, "[0, 1]", id="negative"),
+        ],
+    )
+    def test_from_json_refuses_malformed(self, data, fragment):
+        """A malformed stored value raises ConfigurationError saying what is wrong."""
+        with pytest.raises(ConfigurationError, match="stored distribution is malformed") as info:
+            Distribution.from_json(data)
+        assert fragment in str(info.value)
 
 
 class TestMarginal:

@@ -51,6 +51,15 @@ class TestReadWrite:
         assert store.get("k") == {"p": [1.0]}
         assert len(store) == 1
 
+    def test_put_many_is_one_transaction(self, store):
+        """put_many writes every pair; a pair that is not JSON writes none of them."""
+        store.put_many([("a", [1.0]), ("b", [0.5, 0.5])])
+        assert (store.get("a"), store.get("b"), len(store)) == ([1.0], [0.5, 0.5], 2)
+        with pytest.raises(ValueError, match="JSON"):
+            store.put_many([("c", [1.0]), ("d", [math.nan])])
+        assert store.get("c") is None
+        assert len(store) == 2
+
     @settings(max_examples=50, deadline=None)
     @given(key=st.text(min_size=1, max_size=30), value=JSON)
     def test_json_round_trip(self, tmp_path_factory, key, value):

@@ -35,9 +35,37 @@ from pennylane.measurements import ExpectationMP, ProbabilityMP, VarianceMP
 from pennylane.tape import QuantumScript
 from pennylane.wires import Wires
 
-from pennylane_qnative.exceptions import UnsupportedCircuitError
+from pennylane_qnative.exceptions import ConfigurationError, UnsupportedCircuitError
 
-__all__ = ["Distribution", "tape_results"]
+__all__ = ["MAX_QUBITS", "Distribution", "tape_results"]
+
+MAX_QUBITS = 62
+"""The widest register a :class:`Distribution` indexes (outcomes are ``int64``)."""
+
+
+def _is_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _json_problem(data: Any) -> str | None:
+    """What is wrong with a :meth:`Distribution.to_json` value, or ``None``."""
+    if not isinstance(data, Mapping) or set(data) != {"n", "i", "p"}:
+        keys = sorted(data) if isinstance(data, Mapping) else type(data).__name__
+        return f"expected the keys ['i', 'n', 'p'], got {keys}"
+    n, indices, probs = data["n"], data["i"], data["p"]
+    if not _is_int(n) or not 1 <= n <= MAX_QUBITS:
+        return f"n must be a qubit count from 1 to {MAX_QUBITS}, got {n!r}"
+    if not isinstance(indices, list) or not isinstance(probs, list):
+        return "i and p must be lists"
+    if len(indices) != len(probs):
+        return f"{len(indices)} outcomes but {len(probs)} probabilities"
+    if not all(_is_int(k) and 0 <= k < 2**n for k in indices) or len(set(indices)) < len(indices):
+        return f"the outcomes must be distinct integers from 0 to 2**{n} - 1"
+    if not all(isinstance(v, int | float) and not isinstance(v, bool) for v in probs):
+        return "the probabilities must be numbers"
+    if not all(0.0 <= v <= 1.0 for v in probs) or (probs and abs(sum(probs) - 1.0) > 1e-6):
+        return "the probabilities must lie in [0, 1] and sum to 1"
+    return None
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,8 +103,21 @@ class Distribution:
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> Distribution:
-        """Inverse of :meth:`to_json`."""
-        return cls(np.asarray(data["i"], dtype=np.int64), np.asarray(data["p"]), data["n"])
+        """Inverse of :meth:`to_json`, validated: what it reads may come from a file.
+
+        Raises:
+            ConfigurationError: unless ``data`` is ``{"n", "i", "p"}`` with ``n`` qubits
+                (1 to :data:`MAX_QUBITS`), ``i`` distinct outcomes below ``2**n`` and ``p``
+                as many probabilities in [0, 1] summing to 1
+        """
+        problem = _json_problem(data)
+        if problem is not None:
+            raise ConfigurationError(
+                f"a stored distribution is malformed ({problem}); it is not a result: drop it "
+                "and compute the circuit again (the result cache does so by itself)."
+            )
+        indices = np.asarray(data["i"], dtype=np.int64)
+        return cls(indices, np.asarray(data["p"], dtype=float), data["n"])
 
     def bits(self, positions: Sequence[int]) -> np.ndarray:
         """The bits of every outcome at qubit ``positions``, shape ``(outcomes, len)``."""

@@ -138,13 +138,15 @@ class IonQRun:
             self.session_id = report.session_id or self.session_id
         dev.budget.settle(packed.estimate_usd, report.billed_usd if report.created else 0.0)
         self.submitted += len(packed.circuits)
+        fresh = []
         for indices, probs in zip(owners.values(), probabilities, strict=True):
             tape = self.tapes[indices[0]]
             dist = Distribution.from_ionq(probs, n_qubits=max(len(dev.wire_order(tape)), 1))
             for i in indices:
                 dists[i] = dist
-            if dev.cache is not None and keys[indices[0]] is not None:
-                dev.cache.put(keys[indices[0]], dist)
+            fresh.append((keys[indices[0]], dist))
+        if dev.cache is not None:  # all or none: a part cached would be paid for again
+            dev.cache.put_many(fresh)
 
     def track(
         self, tracker: Any, circuits: QuantumScriptBatch, results: Any, *, with_results: bool

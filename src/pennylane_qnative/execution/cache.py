@@ -346,15 +346,19 @@ class QuantumCircuitCache:
 
         A result larger than ``max_bytes`` on its own is not stored.
         """
-        if key is None:
-            return
-        value = copy_result(result)
-        if self.store is not None:
-            self.store.put(key, self._codec[0](value))
-        if _sizeof(value) > self.max_bytes:
-            return
+        self.put_many([(key, result)])
+
+    def put_many(self, items: Iterable[tuple[str | None, Any]]) -> None:
+        """Store copies of several results; the persistent layer writes them in one
+        transaction (all or none survive a crash). Pairs whose key is ``None`` are ignored."""
+        values = [(key, copy_result(result)) for key, result in items if key is not None]
+        if self.store is not None and values:
+            encode = self._codec[0]
+            self.store.put_many([(key, encode(value)) for key, value in values])
         with self._lock:
-            self._results[key] = value
+            for key, value in values:
+                if _sizeof(value) <= self.max_bytes:
+                    self._results[key] = value
 
     def compiled(self, structure: Hashable, build: Callable[[], T]) -> T:
         """The compiled object for a circuit ``structure``, built once by ``build()``.

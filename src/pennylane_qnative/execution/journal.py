@@ -54,7 +54,7 @@ from typing import Any
 
 from pennylane_qnative._files import private_file
 from pennylane_qnative.exceptions import JournalError
-from pennylane_qnative.execution.result_store import switch_to_wal
+from pennylane_qnative.execution.result_store import bound_page_cache, switch_to_wal
 
 __all__ = [
     "SCHEMA_VERSION",
@@ -280,6 +280,7 @@ class Journal:
             )
             self._db.row_factory = sqlite3.Row
             switch_to_wal(self._db, busy_timeout_s)
+            bound_page_cache(self._db)
             self._db.execute("PRAGMA synchronous=NORMAL")
             self._check_version()
             self._db.executescript(_SCHEMA)
