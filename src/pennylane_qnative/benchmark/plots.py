@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from pennylane_qnative.benchmark.report import ANALYTIC_COST_SHOTS, qpu_cost
+from pennylane_qnative.benchmark.report import step_costs
 
 __all__ = ["plot_all"]
 
@@ -63,14 +63,8 @@ def _curves(rows: Sequence[Mapping[str, Any]], records: Mapping[str, Any], path:
         record = records.get(row["name"], {})
         if row["error"] or not record.get("step_losses"):
             continue
-        shots = row["shots"] or ANALYTIC_COST_SHOTS
         circuits = np.cumsum(record["step_circuits"])
-        cost = np.cumsum(
-            [
-                qpu_cost(jobs=j, circuits=c, shots=shots)
-                for j, c in zip(record["step_jobs"], record["step_circuits"], strict=True)
-            ]
-        )
+        cost = np.cumsum(step_costs(row["shots"], record))
         for axis, x in ((axes[0], circuits), (axes[1], cost)):
             axis.plot(x, record["step_losses"], marker=".", linewidth=1, label=row["name"])
     for axis, label in ((axes[0], "cumulative circuits"), (axes[1], "cumulative cost (USD)")):

@@ -40,6 +40,7 @@ __all__ = [
     "evaluate_targets",
     "format_table",
     "qpu_cost",
+    "step_costs",
 ]
 
 COST_BACKEND = "qpu.aria-1"
@@ -86,6 +87,17 @@ def qpu_cost(*, jobs: int, circuits: int, shots: int) -> float:
     )
 
 
+def step_costs(shots: Any, record: Mapping[str, Any]) -> list[float]:
+    """The rate-card cost of each step of a worker's record, at the step's own shots (a shot
+    policy's, ``step_shots``) or else ``shots`` (:data:`ANALYTIC_COST_SHOTS` when exact)."""
+    fixed = shots if isinstance(shots, int) else None
+    per_step = record.get("step_shots") or [None] * len(record["step_jobs"])
+    return [
+        qpu_cost(jobs=j, circuits=c, shots=s or fixed or ANALYTIC_COST_SHOTS)
+        for j, c, s in zip(record["step_jobs"], record["step_circuits"], per_step, strict=True)
+    ]
+
+
 def _mean(values: Sequence[float]) -> float:
     return sum(values) / len(values) if values else math.nan
 
@@ -114,16 +126,12 @@ def build_row(
     if row["error"] is not None:
         return row
     measured = int(result["steps_measured"])
-    extrapolated = measured < workload.steps
-    scale = workload.steps / measured
-    fixed = configuration.shots if isinstance(configuration.shots, int) else None
-    per_step = result.get("step_shots") or [None] * len(result["step_jobs"])
-    step_shots = [s or fixed or ANALYTIC_COST_SHOTS for s in per_step]
-    costs = [
-        qpu_cost(jobs=j, circuits=c, shots=s)
-        for j, c, s in zip(result["step_jobs"], result["step_circuits"], step_shots, strict=True)
-    ]
-    shots = round(_mean(step_shots)) if step_shots else fixed or ANALYTIC_COST_SHOTS
+    # a run that trained every epoch is complete even with fewer steps (a policy's batches)
+    extrapolated = not result.get("complete", measured >= workload.steps)
+    scale = workload.steps / measured if extrapolated else 1.0
+    costs = step_costs(configuration.shots, result)
+    shots = [s for s in result.get("step_shots") or [] if s]
+    shots = round(_mean(shots)) if shots else configuration.shots or ANALYTIC_COST_SHOTS
     per_batch = _time_per_batch(result["step_seconds"], extrapolated)
     training = per_batch * workload.steps if extrapolated else float(result["seconds"])
     floor = None if result["floor_s"] is None else float(result["floor_s"]) * scale
@@ -132,7 +140,7 @@ def build_row(
         "steps_measured": measured,
         "circuits_per_batch": _mean(result["step_circuits"]),
         "jobs_per_batch": _mean(result["step_jobs"]),
-        "time_per_batch_s": training / workload.steps if not extrapolated else per_batch,
+        "time_per_batch_s": training / measured if not extrapolated else per_batch,
         "time_per_epoch_s": training / workload.epochs,
         "training_time_s": training,
         "floor_s": floor,

@@ -322,6 +322,7 @@ def run_qnative(configuration: Configuration, context: Context) -> dict[str, Any
     extra = (seconds - sum(log.seconds)) / max(len(rows), 1)
     log.seconds = [s + extra for s in log.seconds]
     result = log.result(None)  # the floor of the training's jobs, before the evaluation's
+    result["complete"] = full  # every epoch trained (a policy may make fewer, larger steps)
     if full:
         result["test_accuracy"] = float(trainer.evaluate(model, *_test(context))["accuracy"])
     if hasattr(trainer.device, "close"):
