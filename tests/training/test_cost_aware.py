@@ -228,3 +228,10 @@ def test_callbacks_are_checked(data):
     with pytest.raises(ConfigurationError, match="callbacks"):
         trainer.fit(QuantumModel.from_config(trainer.config), data.X_train, data.y_train,
                     callbacks=["print"])  # fmt: skip
+
+
+def test_restore_best_needs_validation_data(data):
+    config = _config(shots_per_circuit=None, restore_best=True)
+    trainer = QuantumTrainer(config, "qnative.simulator", progress=False)
+    with pytest.raises(ConfigurationError, match="restore_best"):
+        trainer.fit(QuantumModel.from_config(config), data.X_train, data.y_train)

@@ -12,7 +12,7 @@
 
 **Example**
 
->>> from pennylane_qnative.training.shots import FixedShots, StepPrice
+>>> from pennylane_qnative.training.shots import StepPrice
 >>> plan = BudgetPlan(budget_usd=1000.0, price=StepPrice(minimum=12.0, per_shot=0.6))
 >>> plan.cap(steps_left=10)             # $100 a step: 166 shots
 166
@@ -34,6 +34,10 @@ import warnings
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from pennylane_qnative.devices.copying import rebuild
+from pennylane_qnative.gradients import SPSA
+from pennylane_qnative.training.data import ArrayLoader
+from pennylane_qnative.training.optimizers import make_optimizer
 from pennylane_qnative.training.shots import FixedShots, StepPrice
 
 __all__ = [
@@ -69,7 +73,7 @@ def price_step(direct: Any, weights: Any, X: Any, validation: Any = None) -> Ste
         return None  # a device that bills nothing (qnative.simulator)
     kwargs = {**options.device_kwargs(), "dry_run": True, "cache": False, "session": None}
     kwargs.update(journal_path=None, budget_usd=None, run_id=None)
-    twin = type(device)(wires=device.wires, **kwargs)
+    twin = rebuild(type(device), device.wires, None, kwargs)  # the path copies take
     probe = replace(direct, device=twin)
     estimates = []
     with warnings.catch_warnings():
@@ -191,10 +195,6 @@ def fill_jobs(run: Any, gradient: Any, loader: Any, config: Any) -> Any:
     by :math:`K`, where the noise of each circuit outgrows what the larger step tolerates (a
     measured 0.09 lower accuracy at the same cost there).
     """
-    from pennylane_qnative.gradients import SPSA
-    from pennylane_qnative.training.data import ArrayLoader
-    from pennylane_qnative.training.optimizers import make_optimizer
-
     if isinstance(gradient, SPSA):
         gradient.num_directions = FILL_DIRECTIONS
         rate = config.learning_rate * math.sqrt(FILL_DIRECTIONS)

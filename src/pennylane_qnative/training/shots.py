@@ -67,8 +67,11 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 import numpy as np
+import pennylane as qp
 
 from pennylane_qnative.exceptions import ConfigurationError
+from pennylane_qnative.gradients import SPSA, spsa_grad
+from pennylane_qnative.gradients.registry import BoundGradient
 from pennylane_qnative.ionq.backends import MAX_SHOTS
 
 __all__ = [
@@ -287,17 +290,12 @@ def noise_gain(gradient: Any) -> float | None:
     :math:`2 / (2c)^2 / K`; parameter shift: :math:`2 \\cdot (1/2)^2`; central finite
     differences with step :math:`h`: :math:`2 / (2h)^2`.
     """
-    from pennylane_qnative.gradients import SPSA, spsa_grad
-    from pennylane_qnative.gradients.registry import BoundGradient
-
     if isinstance(gradient, SPSA):
         c = float(np.mean(np.asarray(gradient.c_k, dtype=float)))
         per_direction = 2 / (2 * c) ** 2 if gradient.strategy == "center" else 2 / c**2
         return per_direction / gradient.num_directions
     if not isinstance(gradient, BoundGradient):
         return None
-    import pennylane as qp
-
     options = gradient.options
     if gradient.base is qp.gradients.param_shift:
         return 0.5

@@ -174,11 +174,10 @@ class QuantumTrainer:
                 "data is a one-pass iterator (a generator), so it cannot feed several epochs: "
                 "pass a list, X and y, or a re-iterable loader (e.g. a torch DataLoader)."
             )
-        if validation_data is None and (
-            self.config.target_accuracy is not None or self.config.patience is not None
-        ):
+        uses = (self.config.target_accuracy, self.config.patience, self.config.restore_best or None)
+        if validation_data is None and any(v is not None for v in uses):
             raise ConfigurationError(
-                "target_accuracy= and patience= stop on validation metrics: pass "
+                "target_accuracy=, patience= and restore_best= use validation metrics: pass "
                 "validation_data=(X_val, y_val) to fit (data outside the test split)."
             )
         if isinstance(callbacks, str) or not all(callable(c) for c in callbacks):
@@ -370,7 +369,8 @@ class QuantumTrainer:
                     model, step, weights, X, targets, (seed, run.run_id, shots)
                 )
                 val_out, n_params = None, int(np.size(weights))
-                output_grad = qp.grad(lambda out: self._loss(out, targets))(pnp.array(outputs))
+                loss_of = qp.grad(lambda out: self._loss(out, targets))  # for the shot policy
+                output_grad = None if shots is None else loss_of(pnp.array(outputs))
         loss = float(loss)
         batch_accuracy = (
             accuracy(np.asarray(outputs), targets) if model.task == "classification" else None
