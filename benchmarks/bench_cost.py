@@ -183,7 +183,8 @@ def run_pennylane_ionq(url: str, data, seed: int, epochs: int = 5) -> dict:
             weights = weights + updates
             model.quantum_layer.parameters = weights
             trace.append((_rate_card(jobs, circuits), jobs, evaluator.accuracy(model)))
-    return {"cost": trace[-1][0], "jobs": jobs, "accuracy": trace[-1][2], "trace": trace}
+    result = {"cost": trace[-1][0], "jobs": jobs, "accuracy": trace[-1][2], "trace": trace}
+    return result | {"shots": circuits * 1000}
 
 
 def _rate_card(jobs: int, circuits: int) -> float:
@@ -328,14 +329,19 @@ def main() -> None:
     parser.add_argument("--pennylane-ionq", action="store_true")
     parser.add_argument("--json", type=Path, default=None)
     parser.add_argument(
-        "--report", type=Path, nargs="+", default=None, help="merge --json files and report"
+        "--report",
+        type=Path,
+        nargs="+",
+        default=None,
+        help="merge --json files (per seed and run: a later file's runs replace an earlier's)",
     )
     args = parser.parse_args()
     if args.report:
         merged: dict = {}
         for path in args.report:
             for part, runs in json.loads(path.read_text(encoding="utf-8")).items():
-                merged.setdefault(part, {}).update({int(k): v for k, v in runs.items()})
+                for seed, named in runs.items():  # a later file replaces the runs it holds
+                    merged.setdefault(part, {}).setdefault(int(seed), {}).update(named)
         if "qpu" in merged:
             print("\n".join(report_qpu(merged["qpu"])))
         if "cloud" in merged:

@@ -72,10 +72,11 @@ def summary(name, trainer, model):
 # Fixed against adaptive
 # ----------------------
 #
-# The adaptive policy starts at what the job minimum pays for anyway (about $12 on Aria: 18
-# shots of these 30 circuits) and raises the shots as the gradient's signal-to-noise ratio falls,
-# by iCANS's rule :math:`s^\star = \kappa\,\mathrm{tr}\,\Sigma / \lVert g\rVert^2` applied to
-# the whole step, because a job has one shot count.
+# The adaptive policy starts at its floor (``min_shots=150``; never below what the job minimum
+# pays for anyway, about $12 on Aria: 18 shots of these 30 circuits) and raises the shots as the
+# gradient's signal-to-noise ratio falls, by iCANS's rule
+# :math:`s^\star = \kappa\,\mathrm{tr}\,\Sigma / \lVert g\rVert^2` applied to the whole
+# step, because a job has one shot count.
 
 fixed = train("fixed", shots_per_circuit=1000)
 adaptive = train("adaptive", shots_per_circuit="adaptive")

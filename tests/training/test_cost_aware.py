@@ -88,10 +88,12 @@ class TestAdaptiveOnAQpu:
         for shots, circuits, cost in rows:
             assert cost == pytest.approx(max(12.4166, shots * circuits * GATE_SHOT_USD), rel=1e-6)
 
-    def test_resume_is_exact(self, data, tmp_path):
+    def test_resume_is_exact(self, data, tmp_path, monkeypatch):
         """A run stopped after its first epoch and resumed gives the uninterrupted parameters
         and shots (the policy's moving averages are in the checkpoint). On qnative.simulator:
-        the emulator's noisy QPUs sample on the server, so two runs there differ."""
+        the emulator's noisy QPUs sample on the server, so two runs there differ. The floor is
+        lowered to 10 shots so that the rule, not the floor, sets every step's shots."""
+        monkeypatch.setitem(AdaptiveShots.__init__.__kwdefaults__, "min_shots", 10)
 
         def trainer(folder):
             config = _config()
