@@ -34,6 +34,7 @@ from pennylane_qnative.benchmark.report import (
     format_table,
     qpu_cost,
 )
+from pennylane_qnative.benchmark.runners import REPEAT_BELOW_S, REPEATS
 from pennylane_qnative.benchmark.worker import peak_rss_mb
 from pennylane_qnative.exceptions import ConfigurationError
 
@@ -242,6 +243,26 @@ class TestQuickRun:
         assert rows["qnative.simulator + SPSA"]["circuits_per_batch"] == 30
         assert rows["qnative.ionq + SPSA"]["jobs_per_batch"] == 1
         assert rows["pennylane-ionq ionq.simulator + parameter shift"]["jobs_per_batch"] == 2
+
+    def test_short_simulator_trainings_repeated(self, quick_run):
+        """A simulator training under 5 s runs 5 times and keeps the median; remote ones once."""
+        document = json.loads((quick_run[1] / "run.json").read_text(encoding="utf-8"))
+        platforms = {c.name: c.platform for c in selected(quick=True)}
+        for name, record in document["records"].items():
+            times = record["repeats_s"]
+            if platforms[name] == Platform.SIMULATOR and times[0] < REPEAT_BELOW_S:
+                assert len(times) == REPEATS
+                assert record["seconds"] == sorted(times)[REPEATS // 2]
+            elif platforms[name] != Platform.SIMULATOR:
+                assert times == [record["seconds"]]
+
+    def test_training_peak_before_the_test_evaluation(self, quick_run):
+        """The table's peak is read when training ends; the evaluation's is kept beside it."""
+        document = json.loads((quick_run[1] / "run.json").read_text(encoding="utf-8"))
+        rows = {r["name"]: r for r in document["rows"]}
+        for name, record in document["records"].items():
+            assert 0 < record["peak_rss_mb"] <= record["peak_rss_with_test_mb"]
+            assert rows[name]["peak_rss_mb"] == record["peak_rss_mb"]
 
     def test_document_and_figures(self, quick_run):
         """The run's metadata, the docs section between markers, and two PNG figures."""

@@ -97,8 +97,10 @@ def _notes(document: Mapping[str, Any]) -> list[str]:
         f"epoch(s), batches of {workload['batch_size']} ({document['steps']} steps), seed "
         f"{workload['seed']}.",
         "Each configuration ran in a fresh worker process; peak memory is that process's peak "
-        f"RSS (`VmHWM`), beside the peak of a process that only runs `import pennylane` "
-        f"({number(baseline, 0)} MB, the +base column).",
+        "RSS (`VmHWM`) when its training ended, before the test evaluation, beside the peak of "
+        f"a process that only runs `import pennylane` ({number(baseline, 0)} MB, the +base "
+        "column). A simulator training that takes under 5 s ran 5 times in its worker, from "
+        "the same weights; its row is the run of median wall time.",
         "`*`: extrapolated from the measured steps (time per batch: their mean after the first, "
         "which pays for tracing and connections); no test accuracy for those rows.",
         f"Cost: the training's circuits priced on `{document['cost_backend']}` at the rate card "

@@ -31,13 +31,23 @@ import pennylane as qp
 from autograd import value_and_grad
 from pennylane import numpy as pnp
 
+from pennylane_qnative.benchmark import peak_rss_mb
 from pennylane_qnative.benchmark.configs import Configuration, Platform, Runner, Workload
 from pennylane_qnative.exceptions import ConfigurationError
 from pennylane_qnative.training import ArrayLoader, QuantumModel, QuantumTrainer, TrainingConfig
 from pennylane_qnative.training.losses import accuracy, encode_targets, mse
 from pennylane_qnative.training.optimizers import adam
 
-__all__ = ["API_KEY", "Context", "run", "run_pennylane", "run_qnative", "run_v32"]
+__all__ = [
+    "API_KEY",
+    "REPEATS",
+    "REPEAT_BELOW_S",
+    "Context",
+    "run",
+    "run_pennylane",
+    "run_qnative",
+    "run_v32",
+]
 
 API_KEY = "bench-key"
 """The key the harness starts its emulators with."""
@@ -149,6 +159,7 @@ class _Log:
             "step_shots": self.shots,
             "test_accuracy": accuracy_,
             "floor_s": floor,
+            "peak_rss_mb": peak_rss_mb(),  # the training's, before any test evaluation
         }
 
 
@@ -352,12 +363,31 @@ RUNNERS: Mapping[Runner, Callable[[Configuration, Context], dict[str, Any]]] = {
 }
 
 
+REPEAT_BELOW_S = 5.0
+"""A simulator training shorter than this is timed :data:`REPEATS` times (the median kept)."""
+
+REPEATS = 5
+
+
 def run(configuration: Configuration, context: Context) -> dict[str, Any]:
     """Train ``configuration``; returns its per-step records.
+
+    A training on the simulator platform that takes under :data:`REPEAT_BELOW_S` runs
+    :data:`REPEATS` times from the same initial weights, and the run of median wall time is
+    kept: a training of a fraction of a second is otherwise at the mercy of the scheduler.
+    Remote platforms run once (each run would pay again, and their time is the emulator's).
 
     Returns:
         dict: ``steps_measured``, ``seconds`` (the training's wall time), ``step_seconds``,
         ``step_losses``, ``step_circuits``, ``step_jobs``, ``test_accuracy`` (``None`` unless
-        every step was trained) and ``floor_s`` (``None`` off the emulator)
+        every step was trained), ``floor_s`` (``None`` off the emulator), ``peak_rss_mb``
+        (the process's peak RSS when the training ended, before the test evaluation) and
+        ``repeats_s`` (the wall time of every run)
     """
-    return RUNNERS[configuration.runner](configuration, context)
+    runner = RUNNERS[configuration.runner]
+    runs = [runner(configuration, context)]
+    if configuration.platform == Platform.SIMULATOR and runs[0]["seconds"] < REPEAT_BELOW_S:
+        runs += [runner(configuration, context) for _ in range(REPEATS - 1)]
+    kept = sorted(runs, key=lambda r: r["seconds"])[len(runs) // 2]
+    # the first training's peak: later ones start after its test evaluation
+    return kept | {"repeats_s": [r["seconds"] for r in runs], "peak_rss_mb": runs[0]["peak_rss_mb"]}
