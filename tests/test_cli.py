@@ -99,6 +99,8 @@ class TestTrain:
         assert "test accuracy" in stdout
         assert "v3.2-style baseline" in stdout
         assert "circuits/step" in stdout
+        # the baseline validates nothing: compared per training step, validation aside
+        assert f"fewer circuits per training step (15; its {2 * VALIDATION} validation" in stdout
         assert "(history.csv, checkpoint.json, history.png)" in stdout
 
     def test_resume_of_finished_run(self, reference_run, tmp_path):

@@ -72,6 +72,15 @@ class TestSummary:
         assert summary["cache_hit_rate"] == pytest.approx(0.5)
         assert summary["final_loss"] == 0.6
 
+    def test_validation_circuits(self):
+        """Validation circuits fused into a step's job are counted apart; others are not."""
+        tracker = _tracker()
+        tracker.log_evaluation(0, val_loss=0.4, circuits=5, fused=True)
+        tracker.log_evaluation(1, val_loss=0.3, circuits=5, fused=True)
+        tracker.log_evaluation(2, val_loss=0.3, circuits=7)  # its own job, not in the rows
+        assert tracker.summary()["validation_circuits"] == 10
+        assert tracker.summary()["circuits"] == 60
+
     def test_empty(self):
         """An empty tracker summarises to zeros without dividing by zero."""
         summary = PerformanceTracker().summary()
@@ -79,6 +88,7 @@ class TestSummary:
         assert summary["circuits_per_step"] == 0.0
         assert summary["cache_hit_rate"] == 0.0
         assert summary["final_loss"] is None
+        assert summary["validation_circuits"] == 0
 
 
 class TestCsv:

@@ -83,6 +83,10 @@ class PerformanceTracker:
             "steps": steps,
             **totals,
             "circuits_per_step": totals["circuits"] / steps if steps else 0.0,
+            # validation circuits that ran inside a step's job (in ``circuits`` above)
+            "validation_circuits": sum(
+                e.get("circuits") or 0 for e in self.evaluations if e.get("fused")
+            ),
             "seconds_per_step": totals["seconds"] / steps if steps else 0.0,
             "cache_hit_rate": totals["cache_hits"] / lookups if lookups else 0.0,
             "final_loss": self.rows[-1]["loss"] if steps else None,
