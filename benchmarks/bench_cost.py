@@ -45,18 +45,14 @@ from pathlib import Path
 
 import numpy as np
 import pennylane as qp
+from bench_ionq import GATES, KEY, adam_steps
 from pennylane import numpy as pnp
 
 from pennylane_qnative import QuantumModel, QuantumTrainer, TrainingConfig
 from pennylane_qnative.emulator import running
-from pennylane_qnative.ionq.pricing import GateCounts, estimate_cost
-from pennylane_qnative.training.data import ArrayLoader
-from pennylane_qnative.training.losses import encode_targets, mse
-from pennylane_qnative.training.optimizers import adam
+from pennylane_qnative.ionq.pricing import estimate_cost
 from pennylane_qnative.training.reference import load_reference_data
 
-KEY = "bench-key"
-GATES = GateCounts(one_qubit=40, two_qubit=14)  # one reference circuit in qis
 T95 = {9: 2.262, 10: 2.228, 11: 2.201, 14: 2.145, 19: 2.093, 29: 2.045}
 
 
@@ -165,24 +161,15 @@ def run_pennylane_ionq(url: str, data, seed: int, epochs: int = 5) -> dict:
     config = TrainingConfig(seed=seed)
     model = QuantumModel.from_config(config)
     qnode = qp.set_shots(model.qnode(device, diff_method="parameter-shift"), shots=1000)
-    optimizer = adam(config.learning_rate)
-    weights = model.quantum_layer.parameters
-    state = optimizer.init(weights)
-    loader = ArrayLoader(data.X_train, data.y_train, batch_size=10, seed=seed)
     evaluator = Evaluator(data)
     trace, jobs, circuits = [], 0, 0
-    for epoch in range(epochs):
-        for X, y in loader.epoch(epoch):
-            targets = encode_targets(y, output_dim=1, classification=True)
-            w = pnp.array(weights, requires_grad=True)
-            with qp.Tracker(device) as tracker:
-                grads = qp.grad(lambda w, X=X, t=targets: mse(qnode(w, X), t))(w)
-            n = int(tracker.totals.get("executions", 0))
-            jobs, circuits = jobs + int(tracker.totals.get("batches", n)), circuits + n
-            updates, state = optimizer.update(np.asarray(grads), state, weights)
-            weights = weights + updates
-            model.quantum_layer.parameters = weights
-            trace.append((_rate_card(jobs, circuits), jobs, evaluator.accuracy(model)))
+    steps = adam_steps(
+        device, qnode, data, model.quantum_layer.parameters, epochs=epochs, seed=seed
+    )
+    for weights, n, batches in steps:
+        jobs, circuits = jobs + batches, circuits + n
+        model.quantum_layer.parameters = weights
+        trace.append((_rate_card(jobs, circuits), jobs, evaluator.accuracy(model)))
     result = {"cost": trace[-1][0], "jobs": jobs, "accuracy": trace[-1][2], "trace": trace}
     return result | {"shots": circuits * 1000}
 

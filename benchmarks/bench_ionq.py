@@ -36,6 +36,7 @@ from pennylane_ionq.api_client import APIClient
 
 from pennylane_qnative import QuantumModel, QuantumTrainer, TrainingConfig
 from pennylane_qnative.ionq.pricing import GateCounts, estimate_cost
+from pennylane_qnative.training.data import ArrayLoader
 from pennylane_qnative.training.losses import encode_targets, mse
 from pennylane_qnative.training.optimizers import adam
 from pennylane_qnative.training.reference import load_reference_data
@@ -118,30 +119,36 @@ def run_pennylane_ionq(url: str, data, epochs: int, diff_method: str, **grad_kwa
     model = QuantumModel.from_config(config)
     qnode = model.qnode(device, diff_method=diff_method, gradient_kwargs=grad_kwargs)
     qnode = qp.set_shots(qnode, shots=SHOTS_FOR_COST)
-    optimizer = adam(config.learning_rate)
-    weights = model.quantum_layer.parameters
-    state = optimizer.init(weights)
-    from pennylane_qnative.training.data import ArrayLoader
-
-    loader = ArrayLoader(data.X_train, data.y_train, batch_size=10, seed=0)
-    circuits = 0
+    weights, circuits = model.quantum_layer.parameters, 0
     before = jobs_created(url)
     start = time.perf_counter()
-    for epoch in range(epochs):
-        for X, y in loader.epoch(epoch):
-            targets = encode_targets(y, output_dim=1, classification=True)
-            w = pnp.array(weights, requires_grad=True)
-            with qp.Tracker(device) as tracker:
-                grads = qp.grad(lambda w, X=X, t=targets: mse(qnode(w, X), t))(w)
-            circuits += int(tracker.totals.get("executions", 0))
-            updates, state = optimizer.update(np.asarray(grads), state, weights)
-            weights = weights + updates
+    for step in adam_steps(device, qnode, data, weights, epochs=epochs, seed=0):
+        weights, circuits = step[0], circuits + step[1]
     seconds = time.perf_counter() - start
     jobs = jobs_created(url) - before
     outputs = np.asarray(qnode(pnp.array(weights, requires_grad=False), data.X_test))
     targets = encode_targets(data.y_test, output_dim=1, classification=True)
     accuracy = float(np.mean(np.sign(outputs) == np.sign(targets)))
     return {"jobs": jobs, "circuits": circuits, "seconds": seconds, "accuracy": accuracy}
+
+
+def adam_steps(device, qnode, data, weights, *, epochs: int, seed: int, learning_rate=0.1):
+    """Adam on the MSE of ``qnode`` over the reference batches (``ArrayLoader``, batches of
+    10, shuffled by ``seed``), PennyLane computing the gradient; yields per step the weights
+    after it, the circuits it ran and its device batches (jobs on a cloud device)."""
+    optimizer = adam(learning_rate)
+    state = optimizer.init(weights)
+    loader = ArrayLoader(data.X_train, data.y_train, batch_size=10, seed=seed)
+    for epoch in range(epochs):
+        for X, y in loader.epoch(epoch):
+            targets = encode_targets(y, output_dim=1, classification=True)
+            w = pnp.array(weights, requires_grad=True)
+            with qp.Tracker(device) as tracker:
+                grads = qp.grad(lambda w, X=X, t=targets: mse(qnode(w, X), t))(w)
+            circuits = int(tracker.totals.get("executions", 0))
+            updates, state = optimizer.update(np.asarray(grads), state, weights)
+            weights = weights + updates
+            yield weights, circuits, int(tracker.totals.get("batches", circuits))
 
 
 def main() -> None:

@@ -171,11 +171,11 @@ def test_gradient_noise_is_the_shot_variance(method):
     targets = np.array([1.0, -1.0, 1.0, 1.0, -1.0, -1.0])
     weights = model.quantum_layer.parameters
     _, exact_step = _model_and_step(gradient, None)
-    exact, _ = exact_step(weights, X)
+    exact = exact_step.run(weights, X).outputs
     output_grad = 2 * (exact - targets) / len(targets)  # MSE at the exact outputs
     estimates = []
     for seed in range(800):
-        _, jacobian = step(weights, X, seed=seed)
+        jacobian = step.run(weights, X, seed=seed).jacobian
         estimates.append(DirectStep.chain(jacobian, output_grad, weights.shape).ravel())
     measured = float(np.sum(np.var(np.asarray(estimates), axis=0, ddof=1))) * 100
     predicted = gradient_noise(exact, output_grad, noise_gain(gradient), len(step.weight_positions))

@@ -80,19 +80,6 @@ class DirectStep:
             logger.debug("training through the QNode: %s", error)
             return None
 
-    def __call__(
-        self,
-        weights: np.ndarray,
-        X: np.ndarray,
-        *,
-        seed: int | None = None,
-        run_id: str | None = None,
-        shots: int | None = None,
-    ) -> tuple[np.ndarray, np.ndarray]:
-        """Outputs ``(batch,)`` or ``(batch, n_outputs)`` and their Jacobian (see :meth:`run`)."""
-        outputs, jacobian, _ = self.run(weights, X, seed=seed, run_id=run_id, shots=shots)
-        return outputs, jacobian
-
     def run(
         self,
         weights: np.ndarray,
@@ -153,7 +140,7 @@ class DirectStep:
 
     @staticmethod
     def chain(jacobian: np.ndarray, output_gradient: np.ndarray, shape: tuple) -> np.ndarray:
-        """``dL/dw`` from ``dL/d outputs`` and the Jacobian of :meth:`__call__`."""
+        """``dL/dw`` from ``dL/d outputs`` and the Jacobian of :meth:`run`."""
         g = np.asarray(output_gradient, dtype=np.float64).reshape(jacobian.shape[2], -1)
         return np.einsum("mwb,bm->w", jacobian, g).reshape(shape)
 
