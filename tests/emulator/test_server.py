@@ -8,8 +8,8 @@ import threading
 import httpx
 import pytest
 
-from pennylane_qnative.emulator import EmulatorConfig, EmulatorServer, running
-from pennylane_qnative.exceptions import ConfigurationError
+from pennylane_qnative.emulator import EmulatorConfig, EmulatorServer, running, spawned
+from pennylane_qnative.exceptions import ConfigurationError, QnativeError
 
 
 def port_of(url: str) -> int:
@@ -89,3 +89,28 @@ class TestEmulatorServer:
         server = EmulatorServer(EmulatorConfig()).start()
         server.stop()
         server.stop()
+
+
+class TestSpawned:
+    """``spawned()``: the emulator in its own process."""
+
+    def test_serves_and_stops(self, tmp_path):
+        """It answers on loopback, writes its log, and is gone after the block."""
+        log = tmp_path / "emulator.log"
+        with spawned(["--profile", "instant", "--api-key", "k"], log=log) as url:
+            assert url.startswith("http://127.0.0.1:")
+            headers = {"Authorization": "apiKey k"}
+            assert httpx.get(f"{url}/v0.4/jobs", headers=headers).status_code == 200
+        with pytest.raises(httpx.HTTPError):
+            httpx.get(f"{url}/v0.4/backends", timeout=1)
+        assert log.exists()
+
+    def test_a_process_that_exits_is_our_error(self, tmp_path):
+        """A bad option makes the command exit 2: our error, with its status, not a hang."""
+        log = tmp_path / "emulator.log"
+        with (
+            pytest.raises(QnativeError, match="exited with status 2"),
+            spawned(["--profile", "nope"], log=log),
+        ):
+            pass  # pragma: no cover
+        assert "nope" in log.read_text()

@@ -14,14 +14,11 @@
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
-import socket
 import subprocess
 import sys
 import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -30,40 +27,19 @@ import numpy as np
 import pennylane as qp
 import pytest
 
-from pennylane_qnative.emulator import running
+from pennylane_qnative.emulator import running, spawned
 
 HELPER = Path(__file__).parents[1] / "helpers" / "memory_slope.py"
 BOUND_B_PER_BATCH = 300.0
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @pytest.fixture(scope="module")
 def emulator_process(tmp_path_factory) -> Iterator[str]:
     """``qnative-ionq-emulator`` in its own process (its job store grows by design)."""
-    port = free_port()
     env = {k: v for k, v in os.environ.items() if k != "QNATIVE_EMULATOR_KEYS"}
-    log = (tmp_path_factory.mktemp("emulator") / "emulator.log").open("w")
-    command = [sys.executable, "-m", "pennylane_qnative.emulator", "--port", str(port)]
-    command += ["--profile", "instant", "--log-level", "WARNING"]
-    process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, env=env)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(300):
-            with contextlib.suppress(httpx.HTTPError):
-                httpx.get(url + "/v0.4/backends", timeout=1).raise_for_status()
-                break
-            assert process.poll() is None, "the emulator exited"
-            time.sleep(0.1)
+    log = tmp_path_factory.mktemp("emulator") / "emulator.log"
+    with spawned(["--profile", "instant", "--log-level", "WARNING"], log=log, env=env) as url:
         yield url
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
-        log.close()
 
 
 def slopes(url: str, warmup: int, batches: int, *configs: str) -> dict:

@@ -17,7 +17,6 @@ import json
 import os
 import platform
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
@@ -45,7 +44,7 @@ from pennylane_qnative.benchmark.report import (
 )
 from pennylane_qnative.benchmark.runners import API_KEY
 from pennylane_qnative.benchmark.worker import configuration_spec
-from pennylane_qnative.exceptions import QnativeError
+from pennylane_qnative.emulator import spawned
 
 __all__ = ["EMULATOR_ARGS", "BenchmarkOptions", "machine_details", "run_benchmark", "write_outputs"]
 
@@ -98,40 +97,10 @@ def _environment() -> dict[str, str]:
     return env
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-@contextlib.contextmanager
-def _emulator(arguments: Sequence[str], folder: Path) -> Iterator[str]:
-    """An emulator in its own process; yields its root URL."""
-    import httpx
-
-    port = _free_port()
-    command = [sys.executable, "-m", "pennylane_qnative.emulator", "--port", str(port)]
-    command += [*arguments, "--api-key", API_KEY, "--log-level", "WARNING"]
-    log = (folder / f"emulator-{port}.log").open("w")
-    process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, env=_environment())
-    url = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(300):
-            with contextlib.suppress(httpx.HTTPError):
-                httpx.get(url + "/v0.4/backends", timeout=1).raise_for_status()
-                break
-            if process.poll() is not None:
-                break
-            time.sleep(0.1)
-        else:
-            raise QnativeError(f"the emulator ({' '.join(command)}) did not start in 30 s.")
-        if process.poll() is not None:
-            raise QnativeError(f"the emulator exited with status {process.returncode}.")
-        yield url
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
-        log.close()
+def _emulator(arguments: Sequence[str], log: Path) -> contextlib.AbstractContextManager[str]:
+    """An emulator in its own process (a context manager yielding its root URL)."""
+    arguments = [*arguments, "--api-key", API_KEY, "--log-level", "WARNING"]
+    return spawned(arguments, log=log, env=_environment())
 
 
 @contextlib.contextmanager
@@ -141,11 +110,12 @@ def _emulators(platforms: set[Platform], quick: bool, folder: Path) -> Iterator[
         urls: dict[Platform, str] = {}
         remote = sorted(p for p in platforms if p != Platform.SIMULATOR)
         if quick and remote:
-            url = stack.enter_context(_emulator(QUICK_EMULATOR_ARGS, folder))
+            url = stack.enter_context(_emulator(QUICK_EMULATOR_ARGS, folder / "emulator.log"))
             urls = dict.fromkeys(remote, url)
         else:
             for platform_ in remote:
-                urls[platform_] = stack.enter_context(_emulator(EMULATOR_ARGS[platform_], folder))
+                log = folder / f"emulator-{platform_.value}.log"
+                urls[platform_] = stack.enter_context(_emulator(EMULATOR_ARGS[platform_], log))
         yield urls
 
 

@@ -24,7 +24,7 @@ from pennylane_qnative.emulator.app import create_app
 from pennylane_qnative.emulator.config import EmulatorConfig
 from pennylane_qnative.emulator.faults import CancelMode, FaultConfig
 from pennylane_qnative.emulator.latency import LatencyModel, Profile
-from pennylane_qnative.emulator.server import EmulatorServer, running
+from pennylane_qnative.emulator.server import EmulatorServer, running, spawned
 
 __all__ = [
     "CancelMode",
@@ -35,4 +35,5 @@ __all__ = [
     "Profile",
     "create_app",
     "running",
+    "spawned",
 ]

@@ -1,4 +1,5 @@
-"""Running the emulator: a background-thread server and the ``running()`` context manager.
+"""Running the emulator: a background-thread server and the ``running()`` context manager, or
+its own process with ``spawned()``.
 
 :class:`EmulatorServer` owns a private event loop on a daemon thread, serves the aiohttp app on
 a loopback socket (port ``0`` picks a free one) and stops cleanly: the listening socket and open
@@ -16,9 +17,15 @@ connections are closed, the worker-thread pool is shut down and the thread is jo
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
+import os
+import socket
+import subprocess
+import sys
 import threading
-from collections.abc import Iterator
+import time
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import replace
 from typing import Any
@@ -30,10 +37,10 @@ from pennylane_qnative.emulator.config import EmulatorConfig, check_host, keys_f
 from pennylane_qnative.emulator.faults import FaultConfig
 from pennylane_qnative.emulator.latency import LatencyModel, Profile
 from pennylane_qnative.emulator.state import STATE, EmulatorState
-from pennylane_qnative.exceptions import ConfigurationError
+from pennylane_qnative.exceptions import ConfigurationError, QnativeError
 from pennylane_qnative.ionq.pricing import DEFAULT_RATE_CARD, RateCard
 
-__all__ = ["EmulatorServer", "running"]
+__all__ = ["EmulatorServer", "running", "spawned"]
 
 logger = logging.getLogger(__name__)
 
@@ -237,3 +244,57 @@ def running(
         yield server.url
     finally:
         server.stop()
+
+
+@contextmanager
+def spawned(
+    arguments: Sequence[str] = (),
+    *,
+    log: str | os.PathLike,
+    env: Mapping[str, str] | None = None,
+    start_timeout: float = 30.0,
+) -> Iterator[str]:
+    """Run the emulator in its own process (``python -m pennylane_qnative.emulator``) on a free
+    loopback port for the duration of a block, so that its memory and CPU are not the caller's.
+
+    Args:
+        arguments (Sequence[str]): more command-line options (``--profile``, ``--api-key``, ...)
+        log (str | PathLike): file for the process's output
+        env (Mapping | None): the process's environment (``None``: this one's)
+        start_timeout (float): seconds to wait for it to answer
+
+    Yields:
+        str: the root URL (``http://127.0.0.1:<port>``)
+
+    Raises:
+        QnativeError: if it exits or does not answer within ``start_timeout``
+    """
+    import httpx
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = int(probe.getsockname()[1])
+    command = [sys.executable, "-m", "pennylane_qnative.emulator", "--port", str(port)]
+    command += list(arguments)
+    url = f"http://127.0.0.1:{port}"
+    with open(log, "w", encoding="utf-8") as output:
+        process = subprocess.Popen(
+            command, stdout=output, stderr=subprocess.STDOUT, env=None if env is None else dict(env)
+        )
+        try:
+            deadline = time.monotonic() + start_timeout
+            while True:
+                with contextlib.suppress(httpx.HTTPError):
+                    httpx.get(url + "/v0.4/backends", timeout=1).raise_for_status()
+                    break
+                if process.poll() is not None:
+                    raise QnativeError(f"the emulator exited with status {process.returncode}.")
+                if time.monotonic() > deadline:
+                    raise QnativeError(
+                        f"the emulator ({' '.join(command)}) did not start in {start_timeout} s."
+                    )
+                time.sleep(0.1)
+            yield url
+        finally:
+            process.terminate()
+            process.wait(timeout=10)
