@@ -47,13 +47,12 @@ import numpy as np
 import pennylane as qp
 from bench_ionq import GATES, KEY, adam_steps
 from pennylane import numpy as pnp
+from scipy import stats
 
 from pennylane_qnative import QuantumModel, QuantumTrainer, TrainingConfig
 from pennylane_qnative.emulator import running
 from pennylane_qnative.ionq.pricing import estimate_cost
 from pennylane_qnative.training.reference import load_reference_data
-
-T95 = {9: 2.262, 10: 2.228, 11: 2.201, 14: 2.145, 19: 2.093, 29: 2.045}
 
 
 class Evaluator:
@@ -200,7 +199,7 @@ def paired(values: list[float]) -> str:
     mean = statistics.mean(values)
     if n < 2:
         return f"{mean:+.3f}"
-    half = T95.get(n - 1, 1.96) * statistics.stdev(values) / math.sqrt(n)
+    half = stats.t.ppf(0.975, n - 1) * statistics.stdev(values) / math.sqrt(n)
     return f"{mean:+.3f} [{mean - half:+.3f}, {mean + half:+.3f}]"
 
 
