@@ -194,6 +194,11 @@ class TestArguments:
             pytest.param(["--validation-samples", "1"], "at least 2", id="validation"),
             pytest.param(["--validation-samples", "400"], "--validation-samples", id="val-big"),
             pytest.param(["--seed", "-3"], "seed must be", id="seed"),
+            pytest.param(
+                ["--validation-samples", "0", "--patience", "2"],
+                "pass --validation-samples 2 or more",
+                id="stop-without-validation",
+            ),
         ],
     )
     def test_config_errors(self, capsys, tmp_path, extra, message):

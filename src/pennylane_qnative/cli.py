@@ -145,6 +145,11 @@ def _check_train_args(args: argparse.Namespace) -> dict[str, Any]:
     check_number("--validation-samples", args.validation_samples, low=0, integer=True, high=169)
     if args.validation_samples == 1:
         raise ConfigurationError("--validation-samples must be 0 or at least 2, got 1.")
+    if not args.validation_samples and (args.target_accuracy, args.patience) != (None, None):
+        raise ConfigurationError(
+            "--target-accuracy and --patience stop on validation metrics, and "
+            "--validation-samples is 0; pass --validation-samples 2 or more."
+        )
     high = MAX_SAMPLES - args.validation_samples
     check_number("--samples", args.samples, low=MIN_SAMPLES, high=high, integer=True)
     check_number("--budget", args.budget, low=0)
