@@ -131,9 +131,6 @@ class BudgetPlan:
         )  # fmt: skip
         return floor, fit
 
-    def state_dict(self) -> dict[str, Any]:
-        return {"spent": self.spent}
-
 
 @dataclass(slots=True)
 class EarlyStopping:
@@ -149,10 +146,6 @@ class EarlyStopping:
     best_loss: float = math.inf
     waited: int = 0
     reason: str | None = field(default=None)
-
-    @property
-    def active(self) -> bool:
-        return self.target_accuracy is not None or self.patience is not None
 
     def update(self, *, loss: float, accuracy: float) -> bool:
         """Record a validation; ``True`` when the run should stop (:attr:`reason` says why)."""
