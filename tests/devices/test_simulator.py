@@ -544,7 +544,9 @@ class TestFusion:
         dev._backend.execute = lambda tapes, config=None: seen.extend(tapes) or inner(tapes, config)
         tape = self._angle_encoded()
         [result] = dev.execute([tape])
-        assert len(seen[0].operations) == (4 if fuse else 6)
+        # fused: RY(x) RY(0.3) on wire 0 become one; pruned: RZ on wire 0 is only a phase
+        # before the readout of Z(1) (it moves through the CNOT's control)
+        assert len(seen[0].operations) == (3 if fuse else 6)
         expected = qp.device("default.qubit").execute([tape])[0]
         np.testing.assert_allclose(result, expected, atol=1e-12)
 

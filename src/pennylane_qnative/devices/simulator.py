@@ -9,8 +9,12 @@ The device wraps a PennyLane simulator (``default.qubit`` by default, ``lightnin
 2. **batching**: circuits that share a structure and differ only in parameters are merged into
    one broadcast circuit when the backend broadcasts natively (``default.qubit``), or spread
    over ``max_workers`` backend instances on threads otherwise;
-3. **fusion**: adjacent rotations about the same axis on a wire (an angle-encoded input
-   and the trainable rotation after it) run as one gate;
+3. **simplification** (:mod:`~pennylane_qnative.execution.fusion`, exact): gates outside the
+   backward light cone of the measured wires are not simulated, nor diagonal gates that only
+   precede a computational-basis readout; adjacent rotations about the same axis on a wire
+   (an angle-encoded input and the trainable rotation after it) run as one gate. PennyLane's
+   simulator simulates only the wires a circuit acts on: the reference classifier's
+   ``expval(Z(0))`` needs 11 of its 46 gates on 3 of its 8 qubits;
 4. **tracking**: ``qp.Tracker`` gets PennyLane's simulator keys plus ``cache_hits``,
    ``cache_misses``, ``merged_circuits`` (circuits folded into broadcasts) and
    ``backend_executions`` (circuits the backend actually ran);
@@ -82,7 +86,7 @@ from pennylane_qnative.execution.cache import (
     fingerprint,
 )
 from pennylane_qnative.execution.cluster import as_executor, run_batch, select_executor
-from pennylane_qnative.execution.fusion import fuse_rotations
+from pennylane_qnative.execution.fusion import simplify
 
 __all__ = ["Backend", "SimulatorDevice"]
 
@@ -193,9 +197,10 @@ class SimulatorDevice(ResultCacheMethods, Device):
         max_workers (int | None): run circuits that cannot be merged on this many backend
             instances in threads; ``None`` runs them in the calling thread
         batch (bool): merge circuits that share a structure into broadcasts
-        fuse (bool): fold adjacent same-axis rotations on a wire into one gate before the
-            backend runs a circuit (:func:`~pennylane_qnative.execution.fusion.fuse_rotations`;
-            equal results up to rounding)
+        fuse (bool): simplify each circuit before the backend runs it: drop the gates its
+            measurements cannot see and fold adjacent same-axis rotations on a wire into one
+            gate (:func:`~pennylane_qnative.execution.fusion.simplify`; equal results up to
+            rounding, the same distributions with shots)
         cache (bool | QuantumCircuitCache): ``True`` for a private cache, ``False`` for none,
             or a cache to share between devices
         cache_size (int): most results kept by a private cache
@@ -463,11 +468,11 @@ class SimulatorDevice(ResultCacheMethods, Device):
         return [_Unit(circuits[i], [i]) for i in indices]
 
     def _fused(self, unit: _Unit, fps: list) -> QuantumScript:
-        """The unit's circuit with same-axis rotations fused (NumPy parameters only)."""
+        """The unit's circuit simplified: :func:`~.fusion.simplify` (NumPy parameters only)."""
         fp = fps[unit.indices[0]]
         if not self.fuse or fp is None:
             return unit.tape
-        return fuse_rotations(unit.tape, fp.structure)
+        return simplify(unit.tape, fp.structure)
 
     def _fill_duplicates(self, fps: list, results: list) -> None:
         first: dict[tuple[tuple, bytes], Any] = {}

@@ -17,6 +17,7 @@ from pennylane.tape import QuantumScript, QuantumScriptBatch
 from pennylane.typing import PostprocessingFn
 
 from pennylane_qnative.exceptions import ConfigurationError
+from pennylane_qnative.execution.fusion import unread_operations
 from pennylane_qnative.execution.rebinding import batch_size, rebind
 from pennylane_qnative.gradients._compat import (
     Transform,
@@ -155,7 +156,7 @@ def select_parameters(
     chosen = choose_trainable_param_indices(tape, argnum)
     if not validate:
         return Selection(None, tuple(sorted(chosen)), num_params)
-    dark = _outside_light_cone(tape)
+    dark = unread_operations(tape, phases=False)  # PennyLane's circuit graph, faster
     if dark is None:  # mid-circuit measurements: PennyLane's circuit graph decides
         methods = find_and_validate_gradient_methods(tape, method, chosen)
     else:
@@ -165,30 +166,6 @@ def select_parameters(
     if not indices:
         return Selection(_all_zero_grad(tape), (), num_params)
     return Selection(None, indices, num_params)
-
-
-def _outside_light_cone(tape: QuantumScript) -> set[int] | None:
-    """Indices of the operations that cannot influence any measurement.
-
-    A backward sweep from the measured wires: an operation touching a wire that matters makes
-    all its wires matter. This is the question PennyLane answers with the tape's circuit graph
-    (paths from an operation to a measurement) at a fraction of the cost of building the graph.
-    Returns ``None`` when the tape has mid-circuit measurements (classical wires).
-    """
-    ops = tape.operations
-    if any(isinstance(op, qp.ops.MidMeasure | qp.ops.Conditional) for op in ops):
-        return None
-    live: set = set()
-    for m in tape.measurements:
-        live.update(m.wires.labels if len(m.wires) else tape.wires.labels)
-    dark = set()
-    for k in range(len(ops) - 1, -1, -1):
-        wires = ops[k].wires.labels
-        if live.isdisjoint(wires):
-            dark.add(k)
-        else:
-            live.update(wires)
-    return dark
 
 
 def _contract(coeffs: np.ndarray, results: Sequence) -> Any:
