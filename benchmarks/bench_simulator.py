@@ -10,7 +10,10 @@ with PennyLane's ``spsa_grad``. Reports, in one run:
    synthetic batches, with rotation fusion off (``fuse=False``: the layer the target is
    about) and on (the default: fusion adds to our time and takes more off the backend's);
 3. cache lookup time with 10,000 entries, and key computation time;
-4. peak memory of a 10,000-entry cache (tracemalloc).
+4. peak memory of a 10,000-entry cache (tracemalloc);
+5. what simplification (``fuse=True``: readout pruning, rotation fusion) takes off one
+   30-wide broadcast of the circuit, reading ``Z(0)`` (a light cone of 3 qubits) or ``Z`` on
+   every qubit (the whole circuit).
 
 Usage: ``python benchmarks/bench_simulator.py [--steps 50] [--repeats 3]``
 """
@@ -270,6 +273,41 @@ def main():
     bench_training(args.steps, args.repeats)
     bench_overhead()
     bench_cache()
+    bench_readout()
+
+
+def _gates(op):
+    return op.decomposition() if op.name == "AngleEmbedding" else [op]
+
+
+def bench_readout(width=30, repeats=30):
+    print(f"\n5. One {width}-wide broadcast of the circuit, by readout (median of {repeats})")
+    rng = np.random.default_rng(0)
+    x = rng.uniform(0, np.pi, (width, N_QUBITS))
+    weights = rng.uniform(0, 2 * np.pi, (DEPTH, N_QUBITS, 2, width))
+    with qp.queuing.AnnotatedQueue() as queue:
+        ansatz(weights, x)
+    readouts = {
+        "Z(0)": [qp.expval(qp.Z(0))],
+        "Z on every qubit": [qp.expval(qp.Z(w)) for w in range(N_QUBITS)],
+    }
+    for name, readout in readouts.items():
+        ops = [o for op in queue.queue for o in _gates(op)]
+        tape = qp.tape.QuantumScript(ops, readout)
+        times = {}
+        for fuse in (False, True):
+            dev = qp.device("qnative.simulator", wires=N_QUBITS, fuse=fuse, cache=False)
+            dev.execute([tape])
+            samples = []
+            for _ in range(repeats):
+                start = time.perf_counter()
+                dev.execute([tape])
+                samples.append(time.perf_counter() - start)
+            times[fuse] = 1e3 * float(np.median(samples))
+        print(
+            f"   {name:18s} fuse=False {times[False]:6.2f} ms   fuse=True {times[True]:6.2f} ms"
+            f"   ({times[False] / times[True]:.2f}x)"
+        )
 
 
 if __name__ == "__main__":
