@@ -8,13 +8,12 @@
   matrices multiplied).
 * **Readout pruning** (:func:`prune_unread`, :func:`unread_operations`): a gate that acts
   only on wires outside the *backward light cone* of the measured wires cannot change what is
-  measured, and neither can
-  a diagonal gate followed on its wires only by diagonal gates and basis permutations
-  (``CNOT``, ``SWAP``, ``X``...) when every measurement is in the computational basis
-  (``expval(Z(0))``, ``probs(wires)``, ``sample(wires)``): the state it leaves differs only in
-  the phases of basis states. Both kinds of gate are dropped. A readout of ``Z(0)`` after the
-  reference model's CNOT chain sees 11 of its 46 gates on 3 of its 8 wires, and PennyLane's
-  simulator only simulates the wires a circuit acts on.
+  measured. Nor can a diagonal gate followed on its wires only by diagonal gates and basis
+  permutations (``CNOT``, ``SWAP``, ``X``...) when every measurement is in the computational
+  basis (``expval(Z(0))``, ``probs(wires)``, ``sample(wires)``): the state it leaves differs
+  only in the phases of basis states. Both kinds of gate are dropped. A readout of ``Z(0)``
+  after the reference model's CNOT chain sees 11 of its 46 gates, on 3 of its 8 wires, and
+  PennyLane's simulator only simulates the wires a circuit acts on.
 * :func:`simplify` does both, pruning first.
 
 Pure functions; callers pass circuits with NumPy parameters (not framework tensors).
