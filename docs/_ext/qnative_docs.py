@@ -247,11 +247,10 @@ def write_api_pages(app: Any, config: Any = None) -> None:
     for stale in out.glob("*.rst"):
         if stale.stem not in listed:
             stale.unlink()
-    # automodapi's pages of names no longer exported (a local build keeps them otherwise)
-    documented = {f"{m}.{name}" for m in listed for name in table[m].values()}
+    # automodapi never rewrites a page it finds, so a local build would keep the pages (and
+    # member lists) of names that changed since: they are written afresh every build
     for stale in (out.parent / "stubs").glob("*.rst"):
-        if stale.stem not in documented:
-            stale.unlink()
+        stale.unlink()
     for title, group in API_SECTIONS:
         group = [m for m in group if m in modules]
         index += [title, "-" * len(title), "", ".. toctree::", "    :maxdepth: 1", ""]
