@@ -7,8 +7,8 @@ with PennyLane's ``spsa_grad``. Reports, in one run:
 1. wall time of the 50 steps on ``qnative.simulator``, ``default.qubit`` and ``lightning.qubit``;
 2. per-circuit overhead of our batching + caching layer (time in ``execute`` outside the
    backend, divided by the circuits executed), inside the training runs of 1. and on
-   synthetic batches, with rotation fusion off (``fuse=False``: the layer the target is
-   about) and on (the default: fusion adds to our time and takes more off the backend's);
+   synthetic batches, with simplification off (``fuse=False``: the layer the target is
+   about) and on (the default: it adds to our time and takes more off the backend's);
 3. cache lookup time with 10,000 entries, and key computation time;
 4. peak memory of a 10,000-entry cache (tracemalloc);
 5. what simplification (``fuse=True``: readout pruning, rotation fusion) takes off one
@@ -138,7 +138,7 @@ def bench_training(steps, repeats):
     overheads = {
         f"{name}, {label}": overhead_in_training(steps, fuse, **options)
         for name, options in (("PL spsa_grad", {}), ("SPSA in the device", device_spsa))
-        for label, fuse in (("batch+cache", False), ("+ fusion", True))
+        for label, fuse in (("batch+cache", False), ("+ simplify", True))
     }
     base = rows["qnative.simulator"][0]
     print(f"\n1. {steps} SPSA gradient steps, reference workload (best of {repeats})")
@@ -219,7 +219,7 @@ def bench_overhead():
     step = [tape, *spsa_grad(tape, rng=1)[0]]  # one reference SPSA step: 3 tapes x 10 inputs
     for fuse in (False, True):
         label = "reference SPSA step: 3 broadcast tapes = 30 circuits" + (
-            ", + fusion" if fuse else ""
+            ", + simplify" if fuse else ""
         )
         overheads = []
         for _ in range(200):
@@ -291,8 +291,8 @@ def bench_readout(width=30, repeats=30):
         "Z(0)": [qp.expval(qp.Z(0))],
         "Z on every qubit": [qp.expval(qp.Z(w)) for w in range(N_QUBITS)],
     }
+    ops = [o for op in queue.queue for o in _gates(op)]
     for name, readout in readouts.items():
-        ops = [o for op in queue.queue for o in _gates(op)]
         tape = qp.tape.QuantumScript(ops, readout)
         times = {}
         for fuse in (False, True):

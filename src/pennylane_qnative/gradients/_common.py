@@ -156,8 +156,8 @@ def select_parameters(
     chosen = choose_trainable_param_indices(tape, argnum)
     if not validate:
         return Selection(None, tuple(sorted(chosen)), num_params)
-    dark = unread_operations(tape, phases=False)  # PennyLane's circuit graph, faster
-    if dark is None:  # mid-circuit measurements: PennyLane's circuit graph decides
+    dark = unread_operations(tape, phases=False)  # the light cone: PennyLane's graph, faster
+    if dark is None:  # mid-circuit measurements, snapshots: PennyLane's circuit graph decides
         methods = find_and_validate_gradient_methods(tape, method, chosen)
     else:
         lit = [i for i in chosen if tape.par_info[tape.trainable_params[i]]["op_idx"] not in dark]
